@@ -1,0 +1,627 @@
+import { BehaviorSubject, distinctUntilChanged, Observable, Subject, type Subscriber } from 'rxjs';
+import { DialsError, messageOf } from './errors.js';
+import { buildConfigTree, isUnsafePath } from './internal/config-tree.js';
+import { decodeValue, deepFreeze, validate } from './internal/decode.js';
+import { catchSubscriberErrors, releaseSource, retainSource } from './internal/lifecycle.js';
+import { readSnapshotFile, type SnapshotFileContent, writeSnapshotFile } from './internal/snapshot-file.js';
+import type { ConfigOf, InferOutput, SchemaMap, StandardSchemaV1 } from './schema.js';
+import type { DialsStatus, PrefixWatch, RangeResult, Source, WatchBatch } from './types.js';
+
+export interface DialsOptions<TSchema extends SchemaMap = SchemaMap> {
+  /** Where the values live: `etcdSource()`, `memorySource()` or `fileSource()`. */
+  readonly source: Source;
+  /** The key prefix to load and watch, e.g. `/config/shop/production/`. Give this or `layers`. */
+  readonly prefix?: string;
+  /** Prefixes from general to specific; a path in a later layer overrides the same path in earlier ones. */
+  readonly layers?: readonly string[];
+  /** A schema per config path (zod, or any Standard Schema): values are validated and typed. */
+  readonly schema?: TSchema;
+  /** Longest time data is served without confirmation from the source before a re-read. Default 300 000 ms. */
+  readonly cacheTtlMs?: number;
+  /** Last-known-good file: written after changes, read when the source is down at start-up. */
+  readonly snapshotFile?: string;
+}
+
+/** One path's change within a revision. */
+export interface ConfigChange {
+  readonly path: string;
+  readonly type: 'put' | 'delete';
+  /** The new value (after the schema), or the schema's default / undefined after a delete. */
+  readonly value: unknown;
+  readonly previous: unknown;
+}
+
+/** Every change of one revision, delivered together. */
+export interface ChangeSet {
+  readonly revision: number;
+  readonly changes: readonly ConfigChange[];
+}
+
+/** An immutable view of all values at one revision. */
+export interface DialsSnapshot {
+  readonly revision: number;
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
+/** Counters for operators and tests. */
+export interface DialsStats {
+  /** Re-reads of a prefix because its data went unconfirmed for `cacheTtlMs`. */
+  readonly ttlRereads: number;
+  /** Full reads of a prefix (start-up, compaction, resync, TTL). */
+  readonly resets: number;
+  /** Revisions applied from watches. */
+  readonly batches: number;
+  /** Prefix watches open on the source. */
+  readonly watches: number;
+}
+
+interface Layer {
+  readonly prefix: string;
+  readonly data: Map<string, string>;
+  watch: PrefixWatch | undefined;
+  loaded: boolean;
+  live: boolean;
+  unconfirmed: boolean;
+  refreshing: boolean;
+}
+
+interface FetchEntry {
+  value: unknown;
+  fetchedAt: number;
+  pending: Promise<unknown> | undefined;
+}
+
+type PathSubscribers = Set<Subscriber<unknown>>;
+
+const RAW_IN_MESSAGE = 120;
+
+/**
+ * Typed live configuration: loads the prefix (or layers), keeps an in-memory snapshot fresh with
+ * one watch per prefix, and serves synchronous reads from it.
+ *
+ * @example
+ * const dials = createDials({
+ *   source: etcdSource({ endpoints: ['127.0.0.1:2379'] }),
+ *   prefix: '/config/shop/production/',
+ *   schema: { 'database/port': z.coerce.number().int() },
+ * });
+ * await dials.ready();
+ * dials.get('database/port'); // number | undefined
+ */
+export function createDials<TSchema extends SchemaMap = SchemaMap>(options: DialsOptions<TSchema>): Dials<TSchema> {
+  return new Dials(options);
+}
+
+export class Dials<TSchema extends SchemaMap = SchemaMap> {
+  readonly source: Source;
+  readonly prefixes: readonly string[];
+  private readonly schema: SchemaMap;
+  private readonly cacheTtlMs: number;
+  private readonly snapshotFile: string | undefined;
+  private readonly layers: Layer[];
+  /** The effective value of every path: what `get()` reads. */
+  private readonly values = new Map<string, unknown>();
+  /** The raw text behind each applied value (the last good one when a newer raw failed). */
+  private readonly appliedRaw = new Map<string, string>();
+  private readonly pathSubscribers = new Map<string, PathSubscribers>();
+  private readonly fetchCache = new Map<string, FetchEntry>();
+  private readonly statusSubject = new BehaviorSubject<DialsStatus>('connecting');
+  private readonly changesSubject = new Subject<ChangeSet>();
+  private readonly errorsSubject = new Subject<DialsError>();
+  private readonly generation$ = new BehaviorSubject(0);
+  private currentRevision = 0;
+  private generation = 0;
+  private snapshotCache: { generation: number; snapshot: DialsSnapshot } | undefined;
+  private configCache: { generation: number; config: ConfigOf<TSchema> } | undefined;
+  private starting: Promise<void> | undefined;
+  private ttlTimer: ReturnType<typeof setInterval> | undefined;
+  private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
+  private snapshotWrite: Promise<void> = Promise.resolve();
+  private restoredFromFile = false;
+  private failed: DialsError | undefined;
+  private readonly stopCatching: () => void;
+  private readonly counters = { ttlRereads: 0, resets: 0, batches: 0 };
+
+  /** Status: `connecting`, then `ready`; `stale` while the source is unreachable; `error`; `closed`. */
+  readonly status$: Observable<DialsStatus>;
+  /** Every applied revision's changes. Hot: emits from subscription on. */
+  readonly changes$: Observable<ChangeSet>;
+  /** Problems that did not stop Dials: values failing their schema, source outages, a corrupt snapshot file. */
+  readonly errors$: Observable<DialsError>;
+  /** The typed nested config object: the current one on subscription, then one per revision. */
+  readonly config$: Observable<ConfigOf<TSchema>>;
+
+  constructor(options: DialsOptions<TSchema>) {
+    const prefixes = options.layers ?? (options.prefix === undefined ? undefined : [options.prefix]);
+    if (!prefixes || prefixes.length === 0) {
+      throw new DialsError('INVALID_ARGUMENT', 'createDials: give `prefix` (e.g. "/config/shop/production/") or `layers`');
+    }
+    if (new Set(prefixes).size !== prefixes.length) {
+      throw new DialsError('INVALID_ARGUMENT', `createDials: a prefix appears twice in layers (${prefixes.join(', ')})`);
+    }
+    this.source = options.source;
+    this.prefixes = [...prefixes];
+    this.schema = options.schema ?? {};
+    this.cacheTtlMs = options.cacheTtlMs ?? 300_000;
+    this.snapshotFile = options.snapshotFile;
+    this.layers = this.prefixes.map((prefix) => ({
+      prefix,
+      data: new Map(),
+      watch: undefined,
+      loaded: false,
+      live: false,
+      unconfirmed: false,
+      refreshing: false,
+    }));
+    this.applyDefaults();
+    retainSource(this.source);
+    this.stopCatching = catchSubscriberErrors((error) => this.report(error));
+    this.status$ = this.statusSubject.pipe(distinctUntilChanged());
+    this.changes$ = this.changesSubject.asObservable();
+    this.errors$ = this.errorsSubject.asObservable();
+    this.config$ = new Observable<ConfigOf<TSchema>>((subscriber) => {
+      void this.startQuietly();
+      return this.generation$.subscribe(() => subscriber.next(this.config));
+    });
+  }
+
+  /**
+   * Connects, loads every prefix and starts watching. Resolves when the values are loaded (or
+   * restored from `snapshotFile` while the source is down); rejects with a DialsError naming the
+   * endpoint otherwise. Safe to call more than once.
+   */
+  ready(): Promise<void> {
+    this.starting ??= this.start();
+    return this.starting;
+  }
+
+  /** The current status. */
+  get status(): DialsStatus {
+    return this.statusSubject.value;
+  }
+
+  /** The highest revision applied. */
+  get revision(): number {
+    return this.currentRevision;
+  }
+
+  /**
+   * The value at `path` (relative to the prefix), validated by its schema, or `fallback` when
+   * there is none. Synchronous: a read from the in-memory snapshot.
+   */
+  get<TPath extends keyof TSchema & string>(path: TPath): InferOutput<TSchema[TPath]> | undefined;
+  get<TPath extends keyof TSchema & string>(path: TPath, fallback: InferOutput<TSchema[TPath]>): InferOutput<TSchema[TPath]>;
+  get<TValue = unknown>(path: string): TValue | undefined;
+  get<TValue = unknown>(path: string, fallback: TValue): TValue;
+  get(path: string, fallback?: unknown): unknown {
+    const value = this.values.get(path);
+    return value === undefined ? fallback : value;
+  }
+
+  /** Whether `path` has a value. */
+  has(path: string): boolean {
+    return this.values.has(path);
+  }
+
+  /**
+   * The value at `path` now, then each time it changes (distinct values only). Never errors: a
+   * value that fails its schema is reported on `errors$` and not emitted. Completes on `close()`.
+   *
+   * @example
+   * dials.value$('database/host').subscribe((host) => pool.reconnect(host));
+   */
+  value$<TPath extends keyof TSchema & string>(path: TPath): Observable<InferOutput<TSchema[TPath]> | undefined>;
+  value$<TValue = unknown>(path: string): Observable<TValue | undefined>;
+  value$(path: string): Observable<unknown> {
+    return new Observable<unknown>((subscriber) => {
+      void this.startQuietly();
+      subscriber.next(this.values.get(path));
+      if (this.statusSubject.value === 'closed') {
+        subscriber.complete();
+        return undefined;
+      }
+      let set = this.pathSubscribers.get(path);
+      if (!set) {
+        set = new Set();
+        this.pathSubscribers.set(path, set);
+      }
+      set.add(subscriber);
+      return () => {
+        set.delete(subscriber);
+        if (set.size === 0 && this.pathSubscribers.get(path) === set) this.pathSubscribers.delete(path);
+      };
+    });
+  }
+
+  /** All values at the current revision, immutable; the same object until the next change. */
+  get snapshot(): DialsSnapshot {
+    if (this.snapshotCache?.generation !== this.generation) {
+      const values: Record<string, unknown> = Object.create(null);
+      for (const [path, value] of this.values) values[path] = value;
+      this.snapshotCache = {
+        generation: this.generation,
+        snapshot: Object.freeze({ revision: this.currentRevision, values: Object.freeze(values) }),
+      };
+    }
+    return this.snapshotCache.snapshot;
+  }
+
+  /** The typed nested config (`config.database.host`) at the current revision, frozen; built once per revision. */
+  get config(): ConfigOf<TSchema> {
+    if (this.configCache?.generation !== this.generation) {
+      this.configCache = { generation: this.generation, config: buildConfigTree(this.values) as ConfigOf<TSchema> };
+    }
+    return this.configCache.config;
+  }
+
+  /** Counters: re-reads, resets, applied batches, open watches. */
+  get stats(): DialsStats {
+    return { ...this.counters, watches: this.layers.filter((l) => l.watch).length };
+  }
+
+  /**
+   * Read a key outside the watched prefixes (a full key), cached for `cacheTtlMs`,
+   * stale-while-revalidate: an expired entry answers at once and is refreshed in the background.
+   * Keys under a watched prefix answer from the snapshot.
+   */
+  async fetch<TValue = unknown>(key: string, schema?: StandardSchemaV1<unknown, TValue>): Promise<TValue | undefined> {
+    this.assertOpen();
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const layer = this.layers[i] as Layer;
+      if (layer.loaded && key.startsWith(layer.prefix)) return this.values.get(key.slice(layer.prefix.length)) as TValue | undefined;
+    }
+    const entry = this.fetchCache.get(key);
+    if (entry && !entry.pending && Date.now() - entry.fetchedAt > this.cacheTtlMs) {
+      entry.pending = this.readKey(key, schema).then(
+        (value) => {
+          entry.value = value;
+          entry.fetchedAt = Date.now();
+          return value;
+        },
+        (error: unknown) => this.report(error as DialsError),
+      );
+      entry.pending.finally(() => {
+        entry.pending = undefined;
+      });
+    }
+    if (entry && entry.fetchedAt > 0) return entry.value as TValue | undefined;
+    if (entry?.pending) return (await entry.pending) as TValue | undefined;
+    const fresh: FetchEntry = { value: undefined, fetchedAt: 0, pending: undefined };
+    fresh.pending = this.readKey(key, schema);
+    this.fetchCache.set(key, fresh);
+    try {
+      fresh.value = await fresh.pending;
+      fresh.fetchedAt = Date.now();
+      return fresh.value as TValue | undefined;
+    } catch (error) {
+      this.fetchCache.delete(key);
+      throw error;
+    } finally {
+      fresh.pending = undefined;
+    }
+  }
+
+  /**
+   * Stop watching, write the last snapshot file, complete every stream and release the source
+   * (closed when no other Dials or Flags instance uses it).
+   */
+  async close(): Promise<void> {
+    if (this.statusSubject.value === 'closed') return;
+    this.statusSubject.next('closed');
+    if (this.ttlTimer) clearInterval(this.ttlTimer);
+    await Promise.all(this.layers.map((l) => l.watch?.close()));
+    for (const layer of this.layers) layer.watch = undefined;
+    if (this.snapshotTimer) {
+      clearTimeout(this.snapshotTimer);
+      this.snapshotTimer = undefined;
+      this.persistSnapshot();
+    }
+    await this.snapshotWrite;
+    for (const set of this.pathSubscribers.values()) for (const s of set) s.complete();
+    this.pathSubscribers.clear();
+    this.fetchCache.clear();
+    this.statusSubject.complete();
+    this.changesSubject.complete();
+    this.errorsSubject.complete();
+    this.generation$.complete();
+    this.stopCatching();
+    await releaseSource(this.source);
+  }
+
+  // ---- start-up ------------------------------------------------------------------------------
+
+  private async startQuietly(): Promise<void> {
+    try {
+      await this.ready();
+    } catch {
+      // ready() already reported it on status$; whoever awaits ready() gets the error.
+    }
+  }
+
+  private async start(): Promise<void> {
+    this.assertOpen();
+    if (this.snapshotFile) await this.restoreSnapshot(this.snapshotFile);
+    try {
+      await this.source.connect();
+    } catch (error) {
+      const dialsError =
+        error instanceof DialsError
+          ? error
+          : new DialsError('UNAVAILABLE', messageOf(error), { endpoint: this.source.description, cause: error });
+      if (!this.restoredFromFile || dialsError.code === 'AUTH_FAILED' || dialsError.code === 'TLS') {
+        this.failed = dialsError;
+        if (this.statusSubject.value !== 'closed') this.statusSubject.next('error');
+        throw dialsError;
+      }
+      // Serve the last known good values and catch up when the source comes back: the watches retry.
+      this.report(dialsError);
+      this.statusSubject.next('stale');
+    }
+    if (this.statusSubject.value === 'closed') return;
+    const loaded = this.layers.map((layer) => this.openWatch(layer));
+    this.ttlTimer = setInterval(() => this.checkTtl(), Math.max(20, Math.min(this.cacheTtlMs / 4, 30_000)));
+    this.ttlTimer.unref?.();
+    if (!this.restoredFromFile) await Promise.all(loaded);
+  }
+
+  private openWatch(layer: Layer): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      // Loaded and live: the data is in and the watch that keeps it fresh is running.
+      const settle = () => {
+        if (layer.loaded && layer.live) resolve();
+      };
+      layer.watch = this.source.watch(layer.prefix, {
+        reset: (range) => {
+          this.applyReset(layer, range);
+          layer.loaded = true;
+          settle();
+          this.updateStatus();
+        },
+        batch: (batch) => this.applyBatch(layer, batch),
+        status: (status) => {
+          layer.live = status === 'ready';
+          if (layer.live) layer.unconfirmed = false;
+          settle();
+          this.updateStatus();
+        },
+        error: (error) => {
+          const dialsError = error instanceof DialsError ? error : new DialsError('GENERAL', messageOf(error), { cause: error });
+          // Before the first load, the caller of ready() hears about it; the watch keeps retrying.
+          if (!layer.loaded && !this.restoredFromFile) reject(dialsError);
+          this.report(dialsError);
+        },
+      });
+    });
+  }
+
+  private updateStatus(): void {
+    const current = this.statusSubject.value;
+    if (current === 'closed') return;
+    const allLoaded = this.layers.every((l) => l.loaded);
+    const allLive = this.layers.every((l) => l.live && !l.unconfirmed);
+    if (allLoaded && allLive) this.statusSubject.next('ready');
+    else if (allLoaded || this.restoredFromFile) this.statusSubject.next('stale');
+  }
+
+  // ---- applying changes ----------------------------------------------------------------------
+
+  private applyReset(layer: Layer, range: RangeResult): void {
+    this.counters.resets++;
+    const next = new Map<string, string>();
+    for (const kv of range.kvs) next.set(kv.key.slice(layer.prefix.length), kv.value);
+    const touched: string[] = [];
+    for (const path of layer.data.keys()) if (!next.has(path)) touched.push(path);
+    for (const [path, raw] of next) if (layer.data.get(path) !== raw) touched.push(path);
+    layer.data.clear();
+    for (const [path, raw] of next) layer.data.set(path, raw);
+    this.recompute(touched, Math.max(this.currentRevision, range.revision));
+  }
+
+  private applyBatch(layer: Layer, batch: WatchBatch): void {
+    this.counters.batches++;
+    const touched: string[] = [];
+    for (const event of batch.events) {
+      const path = event.key.slice(layer.prefix.length);
+      if (event.type === 'put' && event.value !== undefined) layer.data.set(path, event.value);
+      else layer.data.delete(path);
+      touched.push(path);
+    }
+    this.recompute(touched, batch.revision);
+  }
+
+  /** Re-derive the effective value of `paths` from the layers, then emit the changes together. */
+  private recompute(paths: readonly string[], revision: number): void {
+    const changes: ConfigChange[] = [];
+    for (const path of new Set(paths)) {
+      const change = this.recomputePath(path);
+      if (change) changes.push(change);
+    }
+    this.currentRevision = Math.max(this.currentRevision, revision);
+    if (changes.length === 0) return;
+    this.generation++;
+    // Every value of the revision is in place before anyone hears of it: no torn reads.
+    for (const change of changes) {
+      const subscribers = this.pathSubscribers.get(change.path);
+      if (subscribers) for (const s of [...subscribers]) s.next(change.value);
+    }
+    this.changesSubject.next({ revision: this.currentRevision, changes });
+    this.generation$.next(this.generation);
+    this.scheduleSnapshot();
+  }
+
+  private recomputePath(path: string): ConfigChange | undefined {
+    let raw: string | undefined;
+    let layer: Layer | undefined;
+    for (let i = this.layers.length - 1; i >= 0 && raw === undefined; i--) {
+      layer = this.layers[i] as Layer;
+      raw = layer.data.get(path);
+    }
+    const previous = this.values.get(path);
+    if (raw === undefined || layer === undefined) {
+      if (!this.appliedRaw.has(path)) return undefined;
+      this.appliedRaw.delete(path);
+      const fallback = this.defaultOf(path);
+      if (fallback === undefined) this.values.delete(path);
+      else this.values.set(path, fallback);
+      return { path, type: 'delete', value: fallback, previous };
+    }
+    if (this.appliedRaw.get(path) === raw) return undefined;
+    const schema = this.schema[path];
+    const decoded = decodeValue(raw, schema);
+    if (!decoded.ok) {
+      const key = layer.prefix + path;
+      const issues = decoded.issues.map((i) => `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
+      const kept = this.appliedRaw.has(path)
+        ? `the last good value ${clip(this.appliedRaw.get(path) as string)} stays in force`
+        : 'the key stays unset';
+      this.report(
+        new DialsError('INVALID_VALUE', `Config value at ${key} failed its schema (${issues}): got ${clip(raw)}; ${kept}.`, {
+          key,
+          raw,
+          issues: decoded.issues,
+        }),
+      );
+      return undefined;
+    }
+    if (isUnsafePath(path)) {
+      this.report(
+        new DialsError(
+          'UNSAFE_KEY',
+          `Config path ${layer.prefix + path} has a segment (__proto__, constructor or prototype) that is left out of config$; get('${path}') still reads it.`,
+          { key: layer.prefix + path },
+        ),
+      );
+    }
+    this.appliedRaw.set(path, raw);
+    this.values.set(path, decoded.value);
+    return { path, type: 'put', value: decoded.value, previous };
+  }
+
+  private defaultOf(path: string): unknown {
+    const schema = this.schema[path];
+    if (!schema) return undefined;
+    const result = validate(schema, undefined);
+    return result.ok ? deepFreeze(result.value) : undefined;
+  }
+
+  /** Schema defaults (`z.number().default(5)`) stand in for keys that are not set. */
+  private applyDefaults(): void {
+    for (const path of Object.keys(this.schema)) {
+      const fallback = this.defaultOf(path);
+      if (fallback !== undefined) this.values.set(path, fallback);
+    }
+  }
+
+  // ---- TTL -----------------------------------------------------------------------------------
+
+  private checkTtl(): void {
+    const now = Date.now();
+    for (const layer of this.layers) {
+      const watch = layer.watch;
+      if (!watch || layer.refreshing || now - watch.confirmedAt <= this.cacheTtlMs) continue;
+      layer.refreshing = true;
+      this.counters.ttlRereads++;
+      watch
+        .refresh()
+        .then(
+          () => {
+            layer.unconfirmed = false;
+          },
+          (error: unknown) => {
+            if (!layer.unconfirmed)
+              this.report(error instanceof DialsError ? error : new DialsError('UNAVAILABLE', messageOf(error), { cause: error }));
+            layer.unconfirmed = true;
+          },
+        )
+        .finally(() => {
+          layer.refreshing = false;
+          this.updateStatus();
+        });
+    }
+  }
+
+  // ---- fetch ---------------------------------------------------------------------------------
+
+  private async readKey(key: string, schema: StandardSchemaV1 | undefined): Promise<unknown> {
+    const kv = await this.source.get(key);
+    if (!kv) return undefined;
+    const decoded = decodeValue(kv.value, schema);
+    if (!decoded.ok) {
+      throw new DialsError(
+        'INVALID_VALUE',
+        `Value at ${key} failed its schema (${decoded.issues.map((i) => i.message).join('; ')}): got ${clip(kv.value)}`,
+        {
+          key,
+          raw: kv.value,
+          issues: decoded.issues,
+        },
+      );
+    }
+    return decoded.value;
+  }
+
+  // ---- snapshot file -------------------------------------------------------------------------
+
+  private async restoreSnapshot(file: string): Promise<void> {
+    let content: SnapshotFileContent | undefined;
+    try {
+      content = await readSnapshotFile(file, this.prefixes);
+    } catch (error) {
+      this.report(error as DialsError);
+      return;
+    }
+    if (!content) return;
+    for (const layer of this.layers) {
+      for (const [path, raw] of Object.entries(content.layers[layer.prefix] ?? {})) layer.data.set(path, raw);
+    }
+    this.recompute([...new Set(this.layers.flatMap((l) => [...l.data.keys()]))], content.revision);
+    this.restoredFromFile = true;
+  }
+
+  private scheduleSnapshot(): void {
+    if (!this.snapshotFile || this.snapshotTimer) return;
+    // Coalesce bursts: at most one write per 100 ms.
+    this.snapshotTimer = setTimeout(() => {
+      this.snapshotTimer = undefined;
+      this.persistSnapshot();
+    }, 100);
+    this.snapshotTimer.unref?.();
+  }
+
+  private persistSnapshot(): void {
+    const file = this.snapshotFile;
+    if (!file) return;
+    const layers: Record<string, Record<string, string>> = {};
+    for (const layer of this.layers) layers[layer.prefix] = Object.fromEntries(layer.data);
+    const content: SnapshotFileContent = {
+      format: 'dials-snapshot/1',
+      source: this.source.description,
+      revision: this.currentRevision,
+      writtenAt: new Date().toISOString(),
+      layers,
+    };
+    this.snapshotWrite = this.snapshotWrite
+      .then(() => writeSnapshotFile(file, content))
+      .catch((error: unknown) =>
+        this.report(
+          new DialsError('SNAPSHOT', `Cannot write snapshot file ${file}: ${messageOf(error)}`, { endpoint: file, cause: error }),
+        ),
+      );
+  }
+
+  // ---- misc ----------------------------------------------------------------------------------
+
+  private report(error: DialsError): void {
+    if (!this.errorsSubject.closed) this.errorsSubject.next(error);
+  }
+
+  private assertOpen(): void {
+    if (this.statusSubject.value === 'closed')
+      throw new DialsError('CLOSED', `This Dials instance (${this.prefixes.join(', ')}) is closed`);
+    if (this.failed) throw this.failed;
+  }
+}
+
+function clip(raw: string): string {
+  return raw.length > RAW_IN_MESSAGE ? `${JSON.stringify(raw.slice(0, RAW_IN_MESSAGE))}…` : JSON.stringify(raw);
+}

@@ -1,0 +1,61 @@
+/** What went wrong, for callers that branch on it. */
+export type DialsErrorCode =
+  | 'UNAVAILABLE' // the source (etcd endpoint, file) cannot be reached or read
+  | 'TIMEOUT' // an operation did not finish within its deadline
+  | 'AUTH_FAILED' // wrong user name or password
+  | 'PERMISSION_DENIED' // authenticated, but the role may not read or write that key
+  | 'TLS' // certificate or TLS handshake problem
+  | 'INVALID_VALUE' // a value failed its schema
+  | 'PARSE_ERROR' // a document (file, snapshot, JSON value) could not be parsed
+  | 'SNAPSHOT' // the last-known-good snapshot file could not be read or written
+  | 'UNSAFE_KEY' // a key path that could pollute objects (`__proto__`, ...)
+  | 'CONFLICT' // compare-and-set lost: the key moved
+  | 'SUBSCRIBER' // a subscriber's callback threw
+  | 'CLOSED' // used after close()
+  | 'INVALID_ARGUMENT' // the caller passed options that cannot work
+  | 'GENERAL';
+
+export interface DialsErrorDetails {
+  /** The etcd key or config path concerned. */
+  key?: string;
+  /** The endpoint(s) or file concerned. */
+  endpoint?: string;
+  /** The raw value that was refused (never for keys marked secret). */
+  raw?: string;
+  /** Schema issues, for INVALID_VALUE. */
+  issues?: readonly { path: readonly PropertyKey[]; message: string; code?: string }[];
+  /** The current revision, for CONFLICT. */
+  revision?: number;
+  cause?: unknown;
+}
+
+/** The one error class of Dials: `code` says what happened, the message says where and what to do. */
+export class DialsError extends Error {
+  override readonly name = 'DialsError';
+  readonly code: DialsErrorCode;
+  readonly key: string | undefined;
+  readonly endpoint: string | undefined;
+  readonly raw: string | undefined;
+  readonly issues: DialsErrorDetails['issues'];
+  readonly revision: number | undefined;
+
+  constructor(code: DialsErrorCode, message: string, details: DialsErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    this.key = details.key;
+    this.endpoint = details.endpoint;
+    this.raw = details.raw;
+    this.issues = details.issues;
+    this.revision = details.revision;
+  }
+}
+
+export function isDialsError(error: unknown): error is DialsError {
+  return error instanceof DialsError;
+}
+
+/** The message of any thrown thing, without a stack. */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

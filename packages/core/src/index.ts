@@ -1,0 +1,21 @@
+export { type ChangeSet, type ConfigChange, createDials, Dials, type DialsOptions, type DialsSnapshot, type DialsStats } from './dials.js';
+export { DialsError, type DialsErrorCode, type DialsErrorDetails, isDialsError } from './errors.js';
+export { EtcdSource, type EtcdSourceOptions, etcdSource, parseEndpoints } from './etcd-source.js';
+export { type FileSourceOptions, fileSource, flattenDocument } from './file-source.js';
+export { releaseSource, retainSource } from './internal/lifecycle.js';
+export { type MemorySourceOptions, memorySource } from './memory-source.js';
+export type { ConfigOf, InferOutput, SchemaMap, StandardIssue, StandardResult, StandardSchemaV1, ValueAt } from './schema.js';
+export type {
+  DialsStatus,
+  KeyValue,
+  PrefixListener,
+  PrefixWatch,
+  PutOptions,
+  RangeResult,
+  Source,
+  TxnCompare,
+  TxnOp,
+  TxnResult,
+  WatchBatch,
+  WatchEvent,
+} from './types.js';

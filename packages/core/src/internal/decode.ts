@@ -1,0 +1,61 @@
+import type { StandardIssue, StandardSchemaV1 } from '../schema.js';
+
+export type Decoded = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: readonly IssueInfo[] };
+
+export interface IssueInfo {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+/**
+ * Read a stored value: JSON text, or plain text as `etcdctl put` writes it. With a schema, the JSON
+ * reading is tried first and then the plain text, so `5432` fits `z.coerce.number()` and
+ * `z.string()` alike, and `localhost` fits `z.string()`.
+ */
+export function decodeValue(raw: string, schema: StandardSchemaV1 | undefined): Decoded {
+  const json = parseJson(raw);
+  if (!schema) return { ok: true, value: deepFreeze(json === NOT_JSON ? raw : json) };
+  let first: readonly IssueInfo[] | undefined;
+  for (const candidate of json === NOT_JSON || typeof json === 'string' ? [json === NOT_JSON ? raw : json] : [json, raw]) {
+    const result = validate(schema, candidate);
+    if (result.ok) return { ok: true, value: deepFreeze(result.value) };
+    first ??= result.issues;
+  }
+  return { ok: false, issues: first ?? [] };
+}
+
+/** Validate synchronously through a Standard Schema. */
+export function validate(schema: StandardSchemaV1, value: unknown): Decoded {
+  const result = schema['~standard'].validate(value);
+  if (result instanceof Promise) {
+    return { ok: false, issues: [{ path: [], message: 'asynchronous schemas are not supported: config is read synchronously' }] };
+  }
+  if (result.issues) return { ok: false, issues: result.issues.map(toIssueInfo) };
+  return { ok: true, value: result.value };
+}
+
+function toIssueInfo(issue: StandardIssue): IssueInfo {
+  return {
+    message: issue.message,
+    path: (issue.path ?? []).map((p) => (typeof p === 'object' && p !== null ? p.key : p)),
+  };
+}
+
+/** Values handed to the application are immutable: a request cannot change another's config. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

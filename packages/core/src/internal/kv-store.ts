@@ -1,0 +1,191 @@
+import { BehaviorSubject } from 'rxjs';
+import { DialsError } from '../errors.js';
+import type {
+  DialsStatus,
+  KeyValue,
+  PrefixListener,
+  PrefixWatch,
+  PutOptions,
+  RangeResult,
+  TxnCompare,
+  TxnOp,
+  TxnResult,
+  WatchEvent,
+} from '../types.js';
+
+interface Watch {
+  readonly prefix: string;
+  readonly listener: PrefixListener;
+  closed: boolean;
+}
+
+/**
+ * An in-process key-value store with etcd's semantics: one revision per write or transaction,
+ * mod/create revisions and versions per key, prefix watches that see each revision whole,
+ * and leases that delete their keys on expiry. The memory and file sources are built on it.
+ */
+export class KvStore {
+  private readonly data = new Map<string, KeyValue>();
+  private readonly watches = new Set<Watch>();
+  private readonly leaseTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private nextLease = 1;
+  revision = 1;
+  readonly status$ = new BehaviorSubject<DialsStatus>('ready');
+
+  constructor(private readonly description: string) {}
+
+  get(key: string): KeyValue | undefined {
+    this.assertOpen();
+    return this.data.get(key);
+  }
+
+  list(prefix: string): RangeResult {
+    this.assertOpen();
+    const kvs: KeyValue[] = [];
+    for (const kv of this.data.values()) if (kv.key.startsWith(prefix)) kvs.push(kv);
+    kvs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { revision: this.revision, kvs };
+  }
+
+  put(key: string, value: string, options: PutOptions = {}): { revision: number } {
+    let lease: string | undefined;
+    if (options.ttlMs !== undefined) lease = this.grantLease(options.ttlMs);
+    return { revision: this.txn([{ type: 'put', key, value, lease }]).revision };
+  }
+
+  delete(key: string, prefix = false): { revision: number; deleted: number } {
+    const before = this.data.size;
+    const { revision } = this.txn([{ type: 'delete', key, prefix }]);
+    return { revision, deleted: before - this.data.size };
+  }
+
+  txn(ops: readonly TxnOp[], compare: readonly TxnCompare[] = []): TxnResult {
+    this.assertOpen();
+    for (const c of compare) {
+      if ((this.data.get(c.key)?.modRevision ?? 0) !== c.modRevision) {
+        return { succeeded: false, revision: this.revision };
+      }
+    }
+    const next = this.revision + 1;
+    const events: WatchEvent[] = [];
+    const deleteKey = (key: string) => {
+      if (this.data.delete(key)) events.push({ type: 'delete', key, value: undefined, modRevision: next });
+    };
+    for (const op of ops) {
+      if (op.type === 'put') {
+        const prev = this.data.get(op.key);
+        this.data.set(op.key, {
+          key: op.key,
+          value: op.value,
+          modRevision: next,
+          createRevision: prev?.createRevision ?? next,
+          version: (prev?.version ?? 0) + 1,
+          lease: op.lease ?? '0',
+        });
+        events.push({ type: 'put', key: op.key, value: op.value, modRevision: next });
+      } else if (op.prefix) {
+        for (const key of [...this.data.keys()]) if (key.startsWith(op.key)) deleteKey(key);
+      } else {
+        deleteKey(op.key);
+      }
+    }
+    // etcd does not bump the revision for a transaction that changed nothing.
+    if (events.length === 0) return { succeeded: true, revision: this.revision };
+    this.revision = next;
+    this.dispatch(next, events);
+    return { succeeded: true, revision: next };
+  }
+
+  /** Replace everything under `prefix` with `entries` in one revision; unchanged keys keep theirs. */
+  replace(prefix: string, entries: ReadonlyMap<string, string>): void {
+    const ops: TxnOp[] = [];
+    for (const kv of this.list(prefix).kvs) {
+      if (!entries.has(kv.key)) ops.push({ type: 'delete', key: kv.key });
+    }
+    for (const [key, value] of entries) {
+      if (this.data.get(key)?.value !== value) ops.push({ type: 'put', key, value });
+    }
+    if (ops.length > 0) this.txn(ops);
+  }
+
+  watch(prefix: string, listener: PrefixListener): PrefixWatch {
+    this.assertOpen();
+    const watch: Watch = { prefix, listener, closed: false };
+    this.watches.add(watch);
+    queueMicrotask(() => {
+      if (watch.closed) return;
+      guard(() => listener.reset(this.list(prefix)));
+      guard(() => listener.status('ready'));
+    });
+    return {
+      // A local store is always current.
+      get confirmedAt() {
+        return Date.now();
+      },
+      refresh: async () => {
+        if (!watch.closed) guard(() => listener.reset(this.list(prefix)));
+      },
+      close: async () => {
+        watch.closed = true;
+        this.watches.delete(watch);
+      },
+    };
+  }
+
+  /** Tell every watcher about a problem (a broken file edit) without changing anything. */
+  reportError(error: Error): void {
+    for (const w of this.watches) guard(() => w.listener.error(error));
+  }
+
+  grantLease(ttlMs: number): string {
+    const id = String(this.nextLease++);
+    const timer = setTimeout(() => this.revokeLease(id), ttlMs);
+    timer.unref?.();
+    this.leaseTimers.set(id, timer);
+    return id;
+  }
+
+  revokeLease(id: string): void {
+    const timer = this.leaseTimers.get(id);
+    if (timer) clearTimeout(timer);
+    this.leaseTimers.delete(id);
+    if (this.status$.value === 'closed') return;
+    const ops: TxnOp[] = [];
+    for (const kv of this.data.values()) if (kv.lease === id) ops.push({ type: 'delete', key: kv.key });
+    if (ops.length > 0) this.txn(ops);
+  }
+
+  close(): void {
+    for (const timer of this.leaseTimers.values()) clearTimeout(timer);
+    this.leaseTimers.clear();
+    for (const w of this.watches) w.closed = true;
+    this.watches.clear();
+    this.status$.next('closed');
+    this.status$.complete();
+  }
+
+  private dispatch(revision: number, events: readonly WatchEvent[]): void {
+    for (const w of this.watches) {
+      const mine = events.filter((e) => e.key.startsWith(w.prefix));
+      if (mine.length > 0) guard(() => w.listener.batch({ revision, events: mine }));
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.status$.value === 'closed') {
+      throw new DialsError('CLOSED', `${this.description} is closed`, { endpoint: this.description });
+    }
+  }
+}
+
+/** Run a listener without letting it throw into the source. */
+export function guard(fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    // A listener's own failure must not stop the source; surface it without crashing.
+    queueMicrotask(() => {
+      process.emitWarning(`Dials: a watch listener threw: ${String(error)}`);
+    });
+  }
+}

@@ -1,0 +1,104 @@
+import type { Observable } from 'rxjs';
+
+/** Connection state of a source or a Dials instance. */
+export type DialsStatus = 'connecting' | 'ready' | 'stale' | 'error' | 'closed';
+
+/** One key as stored in the source. Revisions are numbers (etcd's int64 fits for 285 000 years at 1 000 writes/s). */
+export interface KeyValue {
+  readonly key: string;
+  readonly value: string;
+  readonly modRevision: number;
+  readonly createRevision: number;
+  readonly version: number;
+  /** The lease the key is bound to ('0' for none). */
+  readonly lease: string;
+}
+
+export interface WatchEvent {
+  readonly type: 'put' | 'delete';
+  readonly key: string;
+  /** The new value (put) ; undefined on delete. */
+  readonly value: string | undefined;
+  readonly modRevision: number;
+}
+
+/** Every change of one revision (one etcd transaction), delivered together. */
+export interface WatchBatch {
+  readonly revision: number;
+  readonly events: readonly WatchEvent[];
+}
+
+export interface RangeResult {
+  /** The store revision the range was read at. */
+  readonly revision: number;
+  readonly kvs: readonly KeyValue[];
+}
+
+/** What a prefix watch reports. Handlers must not throw; the source guards them anyway. */
+export interface PrefixListener {
+  /**
+   * The full content of the prefix at `revision`: on start, and again whenever the source had to
+   * re-read (compaction, a lost history, a cache expiry). The receiver computes the differences.
+   */
+  reset(range: RangeResult): void;
+  /** The changes of one revision, in revision order, never a revision twice. */
+  batch(batch: WatchBatch): void;
+  /** `ready` once the watch is live (again), `stale` while the source cannot be reached. */
+  status(status: 'ready' | 'stale'): void;
+  /** A problem worth reporting; the watch goes on (retrying) unless `status('error')` follows. */
+  error(error: Error): void;
+}
+
+export interface PrefixWatch {
+  /** When (ms since epoch) the source last confirmed this prefix is current: an event, a progress notice, a read. */
+  readonly confirmedAt: number;
+  /** Re-read the prefix now (a `reset` follows on success). Rejects with a DialsError on failure. */
+  refresh(): Promise<void>;
+  /** Stop watching. */
+  close(): Promise<void>;
+}
+
+export interface PutOptions {
+  /** Bind the key to a lease of this many milliseconds (rounded up to whole seconds for etcd). */
+  readonly ttlMs?: number;
+}
+
+export type TxnOp =
+  | { readonly type: 'put'; readonly key: string; readonly value: string; readonly lease?: string }
+  | { readonly type: 'delete'; readonly key: string; readonly prefix?: boolean };
+
+/** A guard on a key: its mod revision (0 = absent) must equal `modRevision`. */
+export interface TxnCompare {
+  readonly key: string;
+  readonly modRevision: number;
+}
+
+export interface TxnResult {
+  readonly succeeded: boolean;
+  readonly revision: number;
+}
+
+/**
+ * Where values live. `etcdSource()` in production, `memorySource()` and `fileSource()` embedded;
+ * all three give the same semantics, revisions included.
+ */
+export interface Source {
+  readonly kind: 'etcd' | 'memory' | 'file';
+  /** The endpoints or file, for messages (never credentials). */
+  readonly description: string;
+  /** Resolves once the source answers; rejects with a DialsError naming the endpoint and the cause. */
+  connect(): Promise<void>;
+  get(key: string): Promise<KeyValue | undefined>;
+  /** Every key under `prefix` at one revision, read in pages. */
+  list(prefix: string): Promise<RangeResult>;
+  put(key: string, value: string, options?: PutOptions): Promise<{ revision: number }>;
+  delete(key: string): Promise<{ revision: number; deleted: number }>;
+  deletePrefix(prefix: string): Promise<{ revision: number; deleted: number }>;
+  /** Apply `ops` atomically if every compare holds; one revision. */
+  txn(ops: readonly TxnOp[], compare?: readonly TxnCompare[]): Promise<TxnResult>;
+  /** Watch a prefix: a `reset` with the content, then a `batch` per revision. */
+  watch(prefix: string, listener: PrefixListener): PrefixWatch;
+  /** Source-level state (etcd reachable, file readable). */
+  readonly status$: Observable<DialsStatus>;
+  close(): Promise<void>;
+}

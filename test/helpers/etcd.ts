@@ -1,0 +1,172 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/** Find the etcd binary, installing Debian's etcd-server when missing and running as root. */
+export function findEtcd(): string {
+  const candidates = [process.env.ETCD_BIN, '/usr/bin/etcd', '/usr/local/bin/etcd'].filter((c): c is string => !!c);
+  const onPath = () => {
+    try {
+      return execFileSync('sh', ['-c', 'command -v etcd'], { encoding: 'utf8' }).trim();
+    } catch {
+      return '';
+    }
+  };
+  const found = candidates.find((c) => existsSync(c)) ?? onPath();
+  if (found) return found;
+  if (process.getuid?.() === 0) {
+    execFileSync(
+      'sh',
+      ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server etcd-client >/dev/null'],
+      {
+        stdio: 'inherit',
+      },
+    );
+    const installed = candidates.find((c) => existsSync(c)) ?? onPath();
+    if (installed) return installed;
+  }
+  throw new Error('etcd not found: install etcd 3.4 (Debian: apt-get install etcd-server etcd-client) or set ETCD_BIN to its path');
+}
+
+/** A free TCP port on loopback (never 2379: the OS hands out ephemeral ports). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface EtcdOptions {
+  /** Extra command-line flags, e.g. `--auth-token-ttl 2`. */
+  readonly extraArgs?: readonly string[];
+}
+
+/**
+ * A real single-node etcd on loopback, its data under /dev/shm. `stop()` and `start()` keep the
+ * data and ports, so a test can take etcd away and bring it back.
+ */
+export class EtcdServer {
+  readonly dataDir: string;
+  private process: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly binary: string,
+    readonly clientPort: number,
+    readonly peerPort: number,
+    private readonly options: EtcdOptions,
+  ) {
+    const base = existsSync('/dev/shm') ? '/dev/shm' : (process.env.TMPDIR ?? '/tmp');
+    this.dataDir = mkdtempSync(join(base, 'dials-etcd-'));
+  }
+
+  static async start(options: EtcdOptions = {}): Promise<EtcdServer> {
+    const server = new EtcdServer(findEtcd(), await freePort(), await freePort(), options);
+    await server.start();
+    return server;
+  }
+
+  get endpoint(): string {
+    return `127.0.0.1:${this.clientPort}`;
+  }
+
+  get url(): string {
+    return `http://${this.endpoint}`;
+  }
+
+  get running(): boolean {
+    return this.process !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.process) return;
+    const client = this.url;
+    const peer = `http://127.0.0.1:${this.peerPort}`;
+    const args = [
+      '--name',
+      'n1',
+      '--data-dir',
+      join(this.dataDir, 'data'),
+      '--listen-client-urls',
+      client,
+      '--advertise-client-urls',
+      client,
+      '--listen-peer-urls',
+      peer,
+      '--initial-advertise-peer-urls',
+      peer,
+      '--initial-cluster',
+      `n1=${peer}`,
+      '--unsafe-no-fsync',
+      '--heartbeat-interval',
+      '10',
+      '--election-timeout',
+      '100',
+      '--log-level',
+      'error',
+      '--logger',
+      'zap',
+      ...(this.options.extraArgs ?? []),
+    ];
+    const child = spawn(this.binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    this.process = child;
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    child.once('exit', () => {
+      if (this.process === child) this.process = undefined;
+    });
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (!this.process) throw new Error(`etcd exited at start: ${stderr}`);
+      try {
+        const res = await fetch(`${client}/health`);
+        const body = (await res.json()) as { health?: string };
+        if (body.health === 'true') return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await this.kill();
+    throw new Error(`etcd did not become healthy on ${client} within 15 s: ${stderr}`);
+  }
+
+  /** Graceful stop (SIGTERM); data kept. */
+  async stop(): Promise<void> {
+    const child = this.process;
+    if (!child) return;
+    child.kill('SIGTERM');
+    await this.exited;
+  }
+
+  /** SIGKILL; data kept. */
+  async kill(): Promise<void> {
+    const child = this.process;
+    if (!child) return;
+    child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** etcd's Prometheus metrics, as name → value for unlabelled gauges and counters. */
+  async metric(name: string): Promise<number> {
+    const text = await (await fetch(`${this.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    if (!line) throw new Error(`etcd metric ${name} not found`);
+    return Number(line.split(' ')[1]);
+  }
+
+  /** Stop and delete the data dir. */
+  async destroy(): Promise<void> {
+    await this.kill();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
