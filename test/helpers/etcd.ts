@@ -1,5 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -45,6 +47,8 @@ export function freePort(): Promise<number> {
 export interface EtcdOptions {
   /** Extra command-line flags, e.g. `--auth-token-ttl 2`. */
   readonly extraArgs?: readonly string[];
+  /** Serve clients over TLS with these PEM files; `clientCertAuth` requires client certificates. */
+  readonly tls?: { readonly ca: string; readonly cert: string; readonly key: string; readonly clientCertAuth?: boolean };
 }
 
 /**
@@ -77,7 +81,7 @@ export class EtcdServer {
   }
 
   get url(): string {
-    return `http://${this.endpoint}`;
+    return `${this.options.tls ? 'https' : 'http'}://${this.endpoint}`;
   }
 
   get running(): boolean {
@@ -86,6 +90,7 @@ export class EtcdServer {
 
   async start(): Promise<void> {
     if (this.process) return;
+    const tls = this.options.tls;
     const client = this.url;
     const peer = `http://127.0.0.1:${this.peerPort}`;
     const args = [
@@ -112,6 +117,8 @@ export class EtcdServer {
       'error',
       '--logger',
       'zap',
+      ...(tls ? ['--cert-file', tls.cert, '--key-file', tls.key, '--trusted-ca-file', tls.ca] : []),
+      ...(tls?.clientCertAuth ? ['--client-cert-auth'] : []),
       ...(this.options.extraArgs ?? []),
     ];
     const child = spawn(this.binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -128,9 +135,7 @@ export class EtcdServer {
     while (Date.now() < deadline) {
       if (!this.process) throw new Error(`etcd exited at start: ${stderr}`);
       try {
-        const res = await fetch(`${client}/health`);
-        const body = (await res.json()) as { health?: string };
-        if (body.health === 'true') return;
+        if ((await this.get('/health')).includes('"health":"true"')) return;
       } catch {
         // not listening yet
       }
@@ -156,9 +161,29 @@ export class EtcdServer {
     await this.exited;
   }
 
+  /** GET a path of etcd's HTTP endpoint (health, metrics), over TLS when etcd serves TLS. */
+  get(path: string): Promise<string> {
+    const tls = this.options.tls;
+    return new Promise((resolve, reject) => {
+      const options = tls
+        ? { ca: readFileSync(tls.ca), cert: readFileSync(tls.cert), key: readFileSync(tls.key), servername: 'localhost', timeout: 2_000 }
+        : { timeout: 2_000 };
+      const req = (tls ? httpsGet : httpGet)(`${this.url}${path}`, options, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => {
+          body += chunk.toString();
+        });
+        res.on('end', () => resolve(body));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+    });
+  }
+
   /** etcd's Prometheus metrics, as name → value for unlabelled gauges and counters. */
   async metric(name: string): Promise<number> {
-    const text = await (await fetch(`${this.url}/metrics`)).text();
+    const text = await this.get('/metrics');
     const line = text.split('\n').find((l) => l.startsWith(`${name} `));
     if (!line) throw new Error(`etcd metric ${name} not found`);
     return Number(line.split(' ')[1]);

@@ -1,0 +1,57 @@
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { filter, firstValueFrom } from 'rxjs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createDials, type DialsError, fileSource } from '../src/index.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'dials-file-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('fileSource', () => {
+  it('maps a nested YAML document to key paths and re-reads it when it changes on disk', async () => {
+    const file = join(dir, 'dials.yaml');
+    writeFileSync(file, 'database:\n  host: localhost\n  port: 5432\nfeatures: [a, b]\n');
+    const dials = createDials({ source: fileSource(file), prefix: '', schema: { 'database/port': z.number() } });
+    await dials.ready();
+    expect(dials.snapshot.values).toEqual({ 'database/host': 'localhost', 'database/port': 5432, features: ['a', 'b'] });
+    const changed = firstValueFrom(dials.value$('database/port').pipe(filter((p) => p === 6543)));
+    // Editors write a new file and rename it over the old one: the watch must survive that.
+    writeFileSync(join(dir, 'tmp.yaml'), 'database:\n  host: localhost\n  port: 6543\n');
+    renameSync(join(dir, 'tmp.yaml'), file);
+    await changed;
+    expect(dials.has('features')).toBe(false);
+    await dials.close();
+  });
+
+  it('reports a broken edit on errors$ and keeps the last good content', async () => {
+    const file = join(dir, 'dials.json');
+    writeFileSync(file, JSON.stringify({ level: 'info' }));
+    const dials = createDials({ source: fileSource(file, { prefix: '/config/' }), prefix: '/config/' });
+    await dials.ready();
+    const reported = firstValueFrom(dials.errors$);
+    writeFileSync(file, '{"level": "debug",');
+    const error: DialsError = await reported;
+    expect(error.code).toBe('PARSE_ERROR');
+    expect(error.message).toContain(file);
+    expect(dials.get('level')).toBe('info');
+    const fixed = firstValueFrom(dials.value$('level').pipe(filter((l) => l === 'debug')));
+    writeFileSync(file, '{"level": "debug"}');
+    await fixed;
+    await dials.close();
+  });
+
+  it('rejects ready() naming the file when it is missing or not a document of keys', async () => {
+    const missing = createDials({ source: fileSource(join(dir, 'nope.yaml')), prefix: '' });
+    await expect(missing.ready()).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('nope.yaml') });
+    await missing.close();
+    writeFileSync(join(dir, 'list.yaml'), '- a\n- b\n');
+    const list = createDials({ source: fileSource(join(dir, 'list.yaml')), prefix: '' });
+    await expect(list.ready()).rejects.toMatchObject({ code: 'PARSE_ERROR' });
+    await list.close();
+  });
+});

@@ -1,0 +1,68 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, inject, it } from 'vitest';
+import { rawClient, uniquePrefix } from '../helpers/keys.js';
+import { fromFile } from './core-file.js';
+import { layers } from './core-layers.js';
+import { quickstart } from './core-quickstart.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+it('the quick start works against etcd', async () => {
+  const endpoint = inject('etcdEndpoint');
+  const prefix = uniquePrefix('example');
+  const etcd = rawClient(endpoint);
+  await etcd.put(`${prefix}database/host`).value('localhost');
+  await etcd.put(`${prefix}database/port`).value('5432');
+  const { dials, port, host, reconnects } = await quickstart(endpoint, prefix);
+  expect(port).toBe(5432);
+  expect(host).toBe('localhost');
+  expect(dials.get('logging/level')).toBe('info');
+  reconnects.unsubscribe();
+  await dials.close();
+  await etcd.delete().prefix(prefix);
+  etcd.close();
+});
+
+it('the layers example gives what its comments say', async () => {
+  expect(await layers()).toEqual({ pool: 50, fallback: 10 });
+});
+
+it('the README example runs against etcd', async () => {
+  const endpoint = inject('etcdEndpoint');
+  const base = uniquePrefix('readme');
+  const etcd = rawClient(endpoint);
+  await etcd.put(`${base}x`).value('1'); // not under the README's prefixes: they are its own
+  const saved = process.env.ETCD_ENDPOINTS;
+  process.env.ETCD_ENDPOINTS = endpoint;
+  const { dials } = await import('./readme.js');
+  if (saved === undefined) delete process.env.ETCD_ENDPOINTS;
+  else process.env.ETCD_ENDPOINTS = saved;
+  expect(dials.status).toBe('ready');
+  expect(dials.get('logging/level')).toBe('info');
+  await dials.close();
+  rmSync('.dials', { recursive: true, force: true });
+  await etcd.delete().prefix(base);
+  etcd.close();
+});
+
+it('the file example gives what its comments say', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dials-example-'));
+  const file = join(dir, 'dials.yaml');
+  writeFileSync(file, 'database:\n  host: localhost\n  port: 5432\n');
+  const dials = await fromFile(file);
+  expect(dials.get('database/port')).toBe(5432);
+  await dials.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('every example in docs/ is a copy of its tested file', () => {
+  for (const doc of ['README.md', 'docs/core.md']) {
+    const text = readFileSync(join(root, doc), 'utf8');
+    const blocks = [...text.matchAll(/<!-- example: (\S+) -->\n```ts\n([\s\S]*?)```/g)];
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const [, file, code] of blocks) expect(code, `${doc}: ${file}`).toBe(readFileSync(join(root, file as string), 'utf8'));
+  }
+});

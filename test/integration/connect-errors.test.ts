@@ -1,0 +1,116 @@
+import { rmSync } from 'node:fs';
+import { createDials, type DialsError, etcdSource } from '@dials/core';
+import { Etcd3 } from 'etcd3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makePki, type TestPki } from '../helpers/certs.js';
+import { EtcdServer, freePort } from '../helpers/etcd.js';
+import { uniquePrefix } from '../helpers/keys.js';
+
+async function readyError(dials: ReturnType<typeof createDials>): Promise<{ error: DialsError; ms: number }> {
+  const started = Date.now();
+  const error = (await dials.ready().then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as DialsError;
+  await dials.close();
+  expect(error?.name).toBe('DialsError');
+  return { error, ms: Date.now() - started };
+}
+
+describe('connection errors name the endpoint and the cause', () => {
+  it('a wrong endpoint rejects within startupTimeoutMs', async () => {
+    const port = await freePort();
+    const { error, ms } = await readyError(
+      createDials({ source: etcdSource({ endpoints: `127.0.0.1:${port}`, startupTimeoutMs: 700 }), prefix: uniquePrefix() }),
+    );
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.endpoint).toBe(`127.0.0.1:${port}`);
+    expect(error.message).toContain(`127.0.0.1:${port}`);
+    expect(error.message).toContain('ECONNREFUSED');
+    expect(ms).toBeLessThan(700 + 1_500); // bounded by the timeout (with slack for a loaded machine), never a hang
+  });
+
+  describe('with auth', () => {
+    let server: EtcdServer;
+    beforeAll(async () => {
+      server = await EtcdServer.start();
+      const root = new Etcd3({ hosts: server.endpoint });
+      await root.user('root').create('root-secret');
+      await root.role('root').create();
+      await root.user('root').addRole('root');
+      await root.role('reader').create();
+      await root.role('reader').grant({ permission: 'Read', range: root.range({ prefix: '/config/shop/' }) });
+      await root.user('app').create('app-secret');
+      await root.user('app').addRole('reader');
+      await root.auth.authEnable();
+      root.close();
+    });
+    afterAll(() => server.destroy());
+
+    it('a wrong password rejects at once with AUTH_FAILED, never showing the password', async () => {
+      const { error, ms } = await readyError(
+        createDials({
+          source: etcdSource({
+            endpoints: server.endpoint,
+            auth: { username: 'app', password: 'wrong-secret-123' },
+            startupTimeoutMs: 3_000,
+          }),
+          prefix: '/config/shop/',
+        }),
+      );
+      expect(error.code).toBe('AUTH_FAILED');
+      expect(error.message).toContain(server.endpoint);
+      expect(error.message).not.toContain('wrong-secret-123');
+      expect(JSON.stringify(error)).not.toContain('wrong-secret-123');
+      expect(ms).toBeLessThan(3_000);
+    });
+
+    it('the right password reads the prefix the role may read', async () => {
+      const source = etcdSource({ endpoints: server.endpoint, auth: { username: 'app', password: 'app-secret' } });
+      const dials = createDials({ source, prefix: '/config/shop/' });
+      await dials.ready();
+      expect(dials.status).toBe('ready');
+      await expect(source.put('/config/shop/x', '1')).rejects.toMatchObject({ code: 'PERMISSION_DENIED', key: '/config/shop/x' });
+      await dials.close();
+    });
+  });
+
+  describe('with TLS', () => {
+    let pki: TestPki;
+    let server: EtcdServer;
+    beforeAll(async () => {
+      pki = makePki();
+      server = await EtcdServer.start({ tls: { ca: pki.ca, cert: pki.serverCert, key: pki.serverKey, clientCertAuth: true } });
+    });
+    afterAll(async () => {
+      await server.destroy();
+      rmSync(pki.dir, { recursive: true, force: true });
+    });
+
+    it('connects with the CA, a client certificate and its key', async () => {
+      const dials = createDials({
+        source: etcdSource({ endpoints: `https://${server.endpoint}`, tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey } }),
+        prefix: uniquePrefix(),
+      });
+      await dials.ready();
+      expect(dials.status).toBe('ready');
+      await dials.close();
+    });
+
+    it('a wrong CA rejects within startupTimeoutMs with a TLS error naming the endpoint', async () => {
+      const { error, ms } = await readyError(
+        createDials({
+          source: etcdSource({
+            endpoints: `https://${server.endpoint}`,
+            tls: { ca: pki.otherCa, cert: pki.clientCert, key: pki.clientKey },
+            startupTimeoutMs: 1_000,
+          }),
+          prefix: uniquePrefix(),
+        }),
+      );
+      expect(error.code).toBe('TLS');
+      expect(error.message).toContain(server.endpoint);
+      expect(ms).toBeLessThan(1_000 + 1_500);
+    });
+  });
+});

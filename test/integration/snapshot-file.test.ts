@@ -1,0 +1,123 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDials, type DialsError, etcdSource } from '@dials/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EtcdServer } from '../helpers/etcd.js';
+import { until } from '../helpers/events.js';
+import { rawClient, uniquePrefix } from '../helpers/keys.js';
+
+let server: EtcdServer;
+let dir: string;
+beforeAll(async () => {
+  server = await EtcdServer.start(); // its own etcd: these tests stop it
+  dir = mkdtempSync(join(tmpdir(), 'dials-snapshot-'));
+});
+afterAll(async () => {
+  await server.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('last known good snapshot file', () => {
+  it('starts from the file while etcd is down, reports stale, and catches up when etcd is back', async () => {
+    const prefix = uniquePrefix('snap');
+    const file = join(dir, 'nested', 'shop.json');
+    const etcd = rawClient(server.endpoint);
+    await etcd.put(`${prefix}database/host`).value('"db-1"');
+    await etcd.put(`${prefix}removed/later`).value('"x"');
+    const first = createDials({ source: etcdSource({ endpoints: server.endpoint }), prefix, snapshotFile: file });
+    await first.ready();
+    await first.close(); // writes the file
+    expect(JSON.parse(readFileSync(file, 'utf8')).layers[prefix]).toEqual({ 'database/host': '"db-1"', 'removed/later': '"x"' });
+
+    await etcd.put(`${prefix}database/host`).value('"db-2"');
+    await etcd.delete().key(`${prefix}removed/later`);
+    etcd.close();
+    await server.stop();
+
+    const second = createDials({
+      source: etcdSource({ endpoints: server.endpoint, startupTimeoutMs: 300 }),
+      prefix,
+      snapshotFile: file,
+    });
+    await second.ready();
+    expect(second.status).toBe('stale');
+    expect(second.get('database/host')).toBe('db-1');
+
+    const caughtUp = until(second.changes$, () => true, 20_000);
+    await server.start();
+    const set = await caughtUp;
+    expect([...set.changes].sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      { path: 'database/host', type: 'put', value: 'db-2', previous: 'db-1' },
+      { path: 'removed/later', type: 'delete', value: undefined, previous: 'x' },
+    ]);
+    await until(second.status$, (s) => s === 'ready');
+    await second.close();
+  });
+
+  it('reports a corrupt file and ignores it: from etcd when it is up, a rejection when it is down', async () => {
+    const prefix = uniquePrefix('snap');
+    const file = join(dir, 'corrupt.json');
+    writeFileSync(file, '{"format": "dials-snapshot/1", "layers": {tru');
+    const etcd = rawClient(server.endpoint);
+    await etcd.put(`${prefix}a`).value('1');
+    etcd.close();
+
+    const up = createDials({ source: etcdSource({ endpoints: server.endpoint }), prefix, snapshotFile: join(dir, 'corrupt-copy.json') });
+    writeFileSync(join(dir, 'corrupt-copy.json'), 'garbage');
+    const errors: DialsError[] = [];
+    up.errors$.subscribe((e) => errors.push(e));
+    await up.ready();
+    expect(up.get('a')).toBe(1);
+    expect(errors.map((e) => e.code)).toEqual(['SNAPSHOT']);
+    expect(errors[0]?.message).toContain('corrupt-copy.json');
+    await up.close();
+
+    await server.stop();
+    const down = createDials({ source: etcdSource({ endpoints: server.endpoint, startupTimeoutMs: 300 }), prefix, snapshotFile: file });
+    const downErrors: DialsError[] = [];
+    down.errors$.subscribe((e) => downErrors.push(e));
+    await expect(down.ready()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(downErrors[0]?.code).toBe('SNAPSHOT');
+    await down.close();
+    await server.start();
+  });
+
+  it('writes atomically: a reader never sees a partial file, and no temporary files stay', async () => {
+    const prefix = uniquePrefix('snap');
+    const sub = join(dir, 'atomic');
+    const file = join(sub, 'f.json');
+    const etcd = rawClient(server.endpoint);
+    const dials = createDials({ source: etcdSource({ endpoints: server.endpoint }), prefix, snapshotFile: file });
+    await dials.ready();
+    const big = 'x'.repeat(20_000);
+    let reads = 0;
+    let torn = 0;
+    let writing = true;
+    const reader = (async () => {
+      while (writing) {
+        try {
+          JSON.parse(readFileSync(file, 'utf8'));
+          reads++;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') torn++;
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const last = until(dials.value$('k59'), (v) => v !== undefined);
+    for (let i = 0; i < 60; i++) {
+      await etcd.put(`${prefix}k${i}`).value(JSON.stringify(big));
+      if (i % 10 === 0) await new Promise((r) => setTimeout(r, 120)); // let the coalesced writes happen
+    }
+    await last;
+    await dials.close();
+    writing = false;
+    await reader;
+    expect(torn).toBe(0);
+    expect(reads).toBeGreaterThan(0);
+    expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')).layers[prefix])).toHaveLength(60);
+    expect(readdirSync(sub)).toEqual(['f.json']);
+    etcd.close();
+  });
+});

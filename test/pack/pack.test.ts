@@ -1,0 +1,104 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const packagesDir = join(root, 'packages');
+const publishable = readdirSync(packagesDir).filter(
+  (name) => !JSON.parse(readFileSync(join(packagesDir, name, 'package.json'), 'utf8')).private,
+);
+
+// The packed packages, installed into a plain Node project from their tarballs, as a user gets them.
+let project: string;
+beforeAll(() => {
+  project = mkdtempSync(join(tmpdir(), 'dials-pack-'));
+  const tarballs = publishable.map((name) =>
+    join(
+      project,
+      execFileSync('npm', ['pack', '--silent', '--pack-destination', project], { cwd: join(packagesDir, name), encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .pop() as string,
+    ),
+  );
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', private: true, version: '1.0.0' }));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs, 'rxjs@7', 'zod@4'], {
+    cwd: project,
+    stdio: 'pipe',
+  });
+}, 240_000);
+afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+const usage = (importLine: string) => `${importLine}
+const source = memorySource({ initial: { '/config/app/database/port': '5432' } });
+const dials = createDials({ source, prefix: '/config/app/', schema: { 'database/port': z.coerce.number() } });
+dials.ready().then(async () => {
+  console.log(JSON.stringify({ port: dials.get('database/port'), error: new DialsError('GENERAL', 'x').code }));
+  await dials.close();
+});
+`;
+
+describe('packed packages', () => {
+  it('import from ESM', () => {
+    writeFileSync(
+      join(project, 'esm.mjs'),
+      usage("import { createDials, memorySource, DialsError } from '@dials/core';\nimport { z } from 'zod';"),
+    );
+    expect(JSON.parse(execFileSync('node', ['esm.mjs'], { cwd: project, encoding: 'utf8' }))).toEqual({ port: 5432, error: 'GENERAL' });
+  });
+
+  it('require from CommonJS', () => {
+    writeFileSync(
+      join(project, 'cjs.cjs'),
+      usage("const { createDials, memorySource, DialsError } = require('@dials/core');\nconst { z } = require('zod');"),
+    );
+    expect(JSON.parse(execFileSync('node', ['cjs.cjs'], { cwd: project, encoding: 'utf8' }))).toEqual({ port: 5432, error: 'GENERAL' });
+  });
+
+  it('type-check for ESM and CommonJS users, with types inferred from the schema', () => {
+    const typed = (importLine: string) => `${importLine}
+const dials = createDials({ source: memorySource(), prefix: '/a/', schema: { 'database/port': z.coerce.number() } });
+const port: number | undefined = dials.get('database/port');
+const withDefault: number = dials.get('database/port', 1);
+const nested: number | undefined = dials.config.database.port;
+// @ts-expect-error a number is not a string
+const wrong: string | undefined = dials.get('database/port');
+export { port, withDefault, nested, wrong };
+`;
+    writeFileSync(join(project, 'typed.mts'), typed("import { createDials, memorySource } from '@dials/core';\nimport { z } from 'zod';"));
+    writeFileSync(join(project, 'typed.cts'), typed("import { createDials, memorySource } from '@dials/core';\nimport { z } from 'zod';"));
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    execFileSync(
+      'node',
+      [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', 'typed.mts', 'typed.cts'],
+      {
+        cwd: project,
+        encoding: 'utf8',
+      },
+    );
+  });
+});
+
+describe('package manifests', () => {
+  it.each(publishable)('%s declares every package its sources import', (name) => {
+    const manifest = JSON.parse(readFileSync(join(packagesDir, name, 'package.json'), 'utf8'));
+    const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
+    const files = readdirSync(join(packagesDir, name, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const imported = new Set<string>();
+    for (const file of files) {
+      const text = readFileSync(join(packagesDir, name, 'src', file), 'utf8');
+      for (const match of text.matchAll(/(?:from|import)\s*\(?\s*'([^'.][^']*)'/g)) {
+        const spec = match[1] as string;
+        if (spec.startsWith('node:')) continue;
+        imported.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string));
+      }
+    }
+    expect([...imported].filter((dep) => !declared.has(dep))).toEqual([]);
+    expect(manifest.exports['.'].import.types).toBeDefined();
+    expect(Object.keys(manifest.exports['.'].import)[0]).toBe('types');
+    expect(manifest.sideEffects).toBe(false);
+  });
+});
