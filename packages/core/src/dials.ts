@@ -118,6 +118,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
   private snapshotWrite: Promise<void> = Promise.resolve();
   private restoredFromFile = false;
+  private abortStart: (() => void) | undefined;
   private failed: DialsError | undefined;
   private readonly stopCatching: () => void;
   private readonly counters = { ttlRereads: 0, resets: 0, batches: 0 };
@@ -308,6 +309,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   async close(): Promise<void> {
     if (this.statusSubject.value === 'closed') return;
     this.statusSubject.next('closed');
+    this.abortStart?.();
     if (this.ttlTimer) clearInterval(this.ttlTimer);
     await Promise.all(this.layers.map((l) => l.watch?.close()));
     for (const layer of this.layers) layer.watch = undefined;
@@ -358,10 +360,20 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
       this.statusSubject.next('stale');
     }
     if (this.statusSubject.value === 'closed') return;
-    const loaded = this.layers.map((layer) => this.openWatch(layer));
-    this.ttlTimer = setInterval(() => this.checkTtl(), Math.max(20, Math.min(this.cacheTtlMs / 4, 30_000)));
+    const loaded = Promise.all(this.layers.map((layer) => this.openWatch(layer)));
+    this.ttlTimer = setInterval(() => this.checkTtl(), this.ttlCheckMs);
     this.ttlTimer.unref?.();
-    if (!this.restoredFromFile) await Promise.all(loaded);
+    if (this.restoredFromFile) return;
+    // close() during start-up ends the wait rather than leaving ready() pending forever.
+    const closed = new Promise<never>((_, reject) => {
+      this.abortStart = () => reject(new DialsError('CLOSED', `Closed before ${this.prefixes.join(', ')} finished loading`));
+    });
+    await Promise.race([loaded, closed]);
+  }
+
+  /** How often the TTL is checked: a re-read starts one period before the TTL runs out. */
+  private get ttlCheckMs(): number {
+    return Math.max(10, Math.min(this.cacheTtlMs / 4, 30_000));
   }
 
   private openWatch(layer: Layer): Promise<void> {
@@ -518,7 +530,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     const now = Date.now();
     for (const layer of this.layers) {
       const watch = layer.watch;
-      if (!watch || layer.refreshing || now - watch.confirmedAt <= this.cacheTtlMs) continue;
+      if (!watch || layer.refreshing || now - watch.confirmedAt < this.cacheTtlMs - this.ttlCheckMs) continue;
       layer.refreshing = true;
       this.counters.ttlRereads++;
       watch

@@ -156,14 +156,12 @@ export class EtcdSource implements Source {
       }
     }
     if (this.statusSubject.value !== 'closed') this.statusSubject.next('error');
-    const cause = last ? last.message : 'no answer';
+    // Wrong credentials or certificates: retrying cannot help, and the message says what to fix.
+    if (last && isFatalStartError(last)) throw last;
     throw new DialsError(
-      last?.code === 'UNAVAILABLE' || !last ? 'UNAVAILABLE' : last.code,
-      `Could not connect to etcd at ${this.description} within ${this.startupTimeoutMs} ms: ${cause}`,
-      {
-        endpoint: this.description,
-        cause: last,
-      },
+      last?.code ?? 'UNAVAILABLE',
+      `Could not connect to etcd at ${this.description} within ${this.startupTimeoutMs} ms. ${last ? last.message : 'No answer.'}`,
+      { endpoint: this.description, cause: last },
     );
   }
 

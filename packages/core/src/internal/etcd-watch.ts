@@ -35,6 +35,8 @@ export class EtcdPrefixWatch implements PrefixWatch {
   /** The highest revision whose changes the listener has, or 0 before the first read. */
   private applied = 0;
   private needsReset = true;
+  /** The cluster's revision went backwards: the next read replaces everything, whatever its revision. */
+  private wiped = false;
   private stream: WatchStream | undefined;
   private closed = false;
   private backoff = MIN_BACKOFF_MS;
@@ -61,7 +63,7 @@ export class EtcdPrefixWatch implements PrefixWatch {
   private async run(): Promise<void> {
     if (this.closed) return;
     try {
-      if (this.needsReset) await this.reset(true);
+      if (this.needsReset) await this.reset(this.wiped);
       if (this.closed) return;
       await this.openStream();
     } catch (error) {
@@ -74,6 +76,8 @@ export class EtcdPrefixWatch implements PrefixWatch {
     const range = await this.source.list(this.prefix);
     if (this.closed) return;
     this.needsReset = false;
+    this.wiped = false;
+    // A read older than what the watch already delivered would move subscribers backwards.
     if (!force && range.revision < this.applied) return;
     this.applied = range.revision;
     this.confirmedAt = Date.now();
@@ -126,6 +130,7 @@ export class EtcdPrefixWatch implements PrefixWatch {
             { endpoint: this.source.description, key: this.prefix },
           ),
         );
+        this.wiped = true;
         this.restart(true);
         return;
       }
