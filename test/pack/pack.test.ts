@@ -33,11 +33,15 @@ beforeAll(() => {
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 
 const usage = (importLine: string) => `${importLine}
-const source = memorySource({ initial: { '/config/app/database/port': '5432' } });
+const source = memorySource({ initial: {
+  '/config/app/database/port': '5432',
+  '/flags/app/beta': JSON.stringify({ state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'on' }),
+} });
 const dials = createDials({ source, prefix: '/config/app/', schema: { 'database/port': z.coerce.number() } });
-dials.ready().then(async () => {
-  console.log(JSON.stringify({ port: dials.get('database/port'), error: new DialsError('GENERAL', 'x').code }));
-  await dials.close();
+const flags = createFlags({ source, prefix: '/flags/app/' });
+Promise.all([dials.ready(), flags.ready()]).then(async () => {
+  console.log(JSON.stringify({ port: dials.get('database/port'), beta: flags.isEnabled('beta'), error: new DialsError('GENERAL', 'x').code }));
+  await Promise.all([dials.close(), flags.close()]);
 });
 `;
 
@@ -45,17 +49,17 @@ describe('packed packages', () => {
   it('import from ESM', () => {
     writeFileSync(
       join(project, 'esm.mjs'),
-      usage("import { createDials, memorySource, DialsError } from '@dials/core';\nimport { z } from 'zod';"),
+      usage("import { createDials, memorySource, DialsError } from '@dials/core';\nimport { createFlags } from '@dials/flags';\nimport { z } from 'zod';"),
     );
-    expect(JSON.parse(execFileSync('node', ['esm.mjs'], { cwd: project, encoding: 'utf8' }))).toEqual({ port: 5432, error: 'GENERAL' });
+    expect(JSON.parse(execFileSync('node', ['esm.mjs'], { cwd: project, encoding: 'utf8' }))).toEqual({ port: 5432, beta: true, error: 'GENERAL' });
   });
 
   it('require from CommonJS', () => {
     writeFileSync(
       join(project, 'cjs.cjs'),
-      usage("const { createDials, memorySource, DialsError } = require('@dials/core');\nconst { z } = require('zod');"),
+      usage("const { createDials, memorySource, DialsError } = require('@dials/core');\nconst { createFlags } = require('@dials/flags');\nconst { z } = require('zod');"),
     );
-    expect(JSON.parse(execFileSync('node', ['cjs.cjs'], { cwd: project, encoding: 'utf8' }))).toEqual({ port: 5432, error: 'GENERAL' });
+    expect(JSON.parse(execFileSync('node', ['cjs.cjs'], { cwd: project, encoding: 'utf8' }))).toEqual({ port: 5432, beta: true, error: 'GENERAL' });
   });
 
   it('type-check for ESM and CommonJS users, with types inferred from the schema', () => {

@@ -51,11 +51,18 @@ function toIssueInfo(issue: StandardIssue): IssueInfo {
   };
 }
 
-/** Values handed to the application are immutable: a request cannot change another's config. */
+/**
+ * Values handed to the application are immutable: a request cannot change another's config.
+ * Iterative, so a hostile value nested 100 000 levels deep cannot overflow the stack.
+ */
 export function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item === 'object' && item !== null && !Object.isFrozen(item)) {
+      Object.freeze(item);
+      for (const child of Object.values(item)) stack.push(child);
+    }
   }
   return value;
 }

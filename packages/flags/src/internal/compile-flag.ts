@@ -1,0 +1,134 @@
+import type {
+  EvaluationContext,
+  EvaluationDetails,
+  EvaluationErrorCode,
+  EvaluationReason,
+  FlagDefinition,
+  FlagMetadata,
+  FlagValue,
+} from '../types.js';
+import { type CompileLimits, compileTargeting, DEFAULT_LIMITS, type Expr, measure } from './jsonlogic.js';
+
+type Details = EvaluationDetails<FlagValue | undefined>;
+
+const EMPTY: FlagMetadata = Object.freeze({});
+
+function error(flagKey: string, code: EvaluationErrorCode, message: string, flagMetadata: FlagMetadata): Details {
+  return Object.freeze({ flagKey, value: undefined, reason: 'ERROR' as const, errorCode: code, errorMessage: message, flagMetadata });
+}
+
+/** A result for a missing flag: the caller's default comes in later. */
+export function notFound(flagKey: string): Details {
+  return error(flagKey, 'FLAG_NOT_FOUND', `flag '${flagKey}' not found`, EMPTY);
+}
+
+/**
+ * A flag ready to evaluate: targeting compiled to closures, and every possible outcome built
+ * once as a frozen object, so an evaluation allocates nothing but what targeting itself needs.
+ */
+export class CompiledFlag {
+  readonly enabled: boolean;
+  readonly metadata: FlagMetadata;
+  private readonly targeting: Expr | undefined;
+  private readonly byVariant = new Map<string, Details>();
+  private readonly fallback: Details;
+  private readonly disabled: Details;
+  private readonly general: Details;
+
+  constructor(
+    readonly key: string,
+    readonly definition: FlagDefinition,
+    evaluators: Readonly<Record<string, unknown>>,
+    limits: CompileLimits | undefined,
+  ) {
+    validate(key, definition);
+    this.enabled = definition.state === 'ENABLED';
+    this.metadata = Object.freeze({ ...(definition.metadata ?? {}) });
+    const defaultVariant = definition.defaultVariant || undefined;
+    const targeting = definition.targeting;
+    if (targeting !== undefined && targeting !== null && !(typeof targeting === 'object' && Object.keys(targeting).length === 0)) {
+      measure(targeting, limits ?? DEFAULT_LIMITS);
+      this.targeting = compileTargeting(resolveRefs(targeting, evaluators, 0), { flagKey: key }, limits);
+    }
+    for (const [variant, value] of Object.entries(definition.variants)) {
+      this.byVariant.set(
+        variant,
+        Object.freeze({ flagKey: key, value, variant, reason: 'TARGETING_MATCH' as EvaluationReason, flagMetadata: this.metadata }),
+      );
+    }
+    const reason: EvaluationReason = this.targeting ? 'DEFAULT' : 'STATIC';
+    this.fallback =
+      defaultVariant === undefined
+        ? Object.freeze({ flagKey: key, value: undefined, reason: 'DEFAULT' as const, flagMetadata: this.metadata })
+        : Object.freeze({
+            flagKey: key,
+            value: definition.variants[defaultVariant],
+            variant: defaultVariant,
+            reason,
+            flagMetadata: this.metadata,
+          });
+    this.disabled = Object.freeze({ flagKey: key, value: undefined, reason: 'DISABLED' as const, flagMetadata: this.metadata });
+    this.general = error(key, 'GENERAL', `Error evaluating targeting rule for flag '${key}'`, this.metadata);
+  }
+
+  /** The variant's details (value undefined when the caller's default applies). Never throws. */
+  evaluate(context: EvaluationContext): Details {
+    if (!this.enabled) return this.disabled;
+    if (!this.targeting) return this.fallback;
+    let result: unknown;
+    try {
+      result = this.targeting(context);
+    } catch {
+      return this.general;
+    }
+    if (result === null || result === undefined) return this.fallback;
+    const variant = String(result);
+    return (
+      this.byVariant.get(variant) ??
+      error(this.key, 'GENERAL', `Variant '${variant}' not found in flag with key '${this.key}'`, this.metadata)
+    );
+  }
+}
+
+/** A flag whose document could not be compiled and has no good version to fall back on. */
+export class BrokenFlag {
+  readonly enabled = true;
+  private readonly details: Details;
+  constructor(
+    readonly key: string,
+    readonly message: string,
+  ) {
+    this.details = error(key, 'PARSE_ERROR', message, EMPTY);
+  }
+  evaluate(): Details {
+    return this.details;
+  }
+}
+
+function validate(key: string, definition: FlagDefinition): void {
+  if (typeof definition !== 'object' || definition === null || Array.isArray(definition)) throw new Error('a flag must be a JSON object');
+  if (definition.state !== 'ENABLED' && definition.state !== 'DISABLED') {
+    throw new Error(`state must be ENABLED or DISABLED, got ${JSON.stringify(definition.state)}`);
+  }
+  const variants = definition.variants;
+  if (typeof variants !== 'object' || variants === null || Array.isArray(variants)) throw new Error('variants must be an object');
+  if (definition.defaultVariant && !Object.hasOwn(variants, definition.defaultVariant)) {
+    throw new Error(`defaultVariant '${definition.defaultVariant}' of flag '${key}' is not one of its variants`);
+  }
+}
+
+/** Replace `{"$ref": "name"}` with the shared rule from `$evaluators`, recursively. */
+function resolveRefs(node: unknown, evaluators: Readonly<Record<string, unknown>>, depth: number): unknown {
+  if (depth > 512) throw new Error('$ref expansion is nested deeper than 512 levels (a cycle?)');
+  if (node === null || typeof node !== 'object') return node;
+  if (Array.isArray(node)) return node.map((item) => resolveRefs(item, evaluators, depth + 1));
+  const keys = Object.keys(node);
+  if (keys.length === 1 && keys[0] === '$ref') {
+    const name = (node as { $ref: unknown }).$ref;
+    if (typeof name === 'string' && Object.hasOwn(evaluators, name)) return resolveRefs(evaluators[name], evaluators, depth + 1);
+    return node; // left as is: compiling it reports the unknown operator
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of keys) out[key] = resolveRefs((node as Record<string, unknown>)[key], evaluators, depth + 1);
+  return out;
+}

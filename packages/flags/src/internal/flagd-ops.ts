@@ -1,0 +1,159 @@
+import semver from 'semver';
+import type { Expr } from './jsonlogic.js';
+import { murmur3 } from './murmur3.js';
+
+const MAX_WEIGHT = 2147483647;
+const TWO_POW_32 = 4294967296;
+
+interface Bucketing {
+  readonly variants: readonly unknown[];
+  readonly weights: readonly number[];
+  readonly total: number;
+}
+
+/** flagd's bucket list: `[variant, weight?]` entries, integer weights (default 1, negatives as 0). */
+function toBucketing(entries: readonly unknown[]): Bucketing | null {
+  const variants: unknown[] = [];
+  const weights: number[] = [];
+  let total = 0;
+  for (const entry of entries) {
+    if (!Array.isArray(entry) || entry.length === 0 || entry.length > 2) return null;
+    const variant = entry[0];
+    if (
+      variant !== null &&
+      variant !== undefined &&
+      typeof variant !== 'string' &&
+      typeof variant !== 'number' &&
+      typeof variant !== 'boolean'
+    )
+      return null;
+    let weight = 1;
+    if (entry.length === 2) {
+      const w = entry[1];
+      if (typeof w !== 'number' || !Number.isInteger(w)) return null;
+      weight = Math.max(0, w);
+    }
+    variants.push(variant ?? null);
+    weights.push(weight);
+    total += weight;
+  }
+  return total > MAX_WEIGHT ? null : { variants, weights, total };
+}
+
+function pick(bucketing: Bucketing, bucketBy: string): unknown {
+  const hash = murmur3(bucketBy);
+  // (hash × total) >> 32, exactly: with doubles while the product fits in 53 bits, else BigInt.
+  const bucket =
+    bucketing.total <= 2097152
+      ? Math.floor((hash * bucketing.total) / TWO_POW_32)
+      : Number((BigInt(hash) * BigInt(bucketing.total)) >> 32n);
+  let sum = 0;
+  for (let i = 0; i < bucketing.weights.length; i++) {
+    sum += bucketing.weights[i] as number;
+    if (sum > bucket) return bucketing.variants[i];
+  }
+  return null;
+}
+
+function isLiteral(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  return Array.isArray(value) && value.every(isLiteral);
+}
+
+/**
+ * `fractional`: deterministic percentage rollout. Buckets by `$flagd.flagKey + targetingKey`
+ * unless the first argument evaluates to a string. Literal bucket lists are prepared once.
+ */
+export function fractional(raw: readonly unknown[], parts: readonly Expr[], flagKey: string, top: boolean): Expr {
+  // Only the flag's own context carries `$flagd`; inside map/filter/... flagd finds none.
+  if (!top || parts.length === 0) return () => null;
+  const customFirst = typeof raw[0] === 'string' || (raw[0] !== null && typeof raw[0] === 'object' && !Array.isArray(raw[0]));
+  const literalBuckets = raw.slice(customFirst ? 1 : 0);
+  if (literalBuckets.every(isLiteral) && typeof raw[0] !== 'object') {
+    const bucketing = toBucketing(literalBuckets);
+    if (typeof raw[0] === 'string') {
+      const bucketBy = raw[0];
+      return () => (bucketing ? pick(bucketing, bucketBy) : null);
+    }
+    return (data) => {
+      const targetingKey = (data as Record<string, unknown> | null | undefined)?.targetingKey;
+      if (!targetingKey || !bucketing) return null;
+      return pick(bucketing, `${flagKey}${targetingKey}`);
+    };
+  }
+  return (data) => {
+    const args = parts.map((p) => p(data));
+    let bucketBy: string;
+    let entries: unknown[];
+    if (typeof args[0] === 'string') {
+      bucketBy = args[0];
+      entries = args.slice(1);
+    } else {
+      const targetingKey = (data as Record<string, unknown> | null | undefined)?.targetingKey;
+      if (!targetingKey) return null;
+      bucketBy = `${flagKey}${targetingKey}`;
+      entries = args;
+    }
+    const bucketing = toBucketing(entries);
+    return bucketing ? pick(bucketing, bucketBy) : null;
+  };
+}
+
+/** flagd's lenient version parse: a leading v, and partial versions like `1` or `1.2`. */
+function normalizeVersion(raw: unknown): semver.SemVer | null {
+  const str = String(raw).replace(/^[vV]/, '');
+  const strict = semver.parse(str);
+  if (strict) return strict;
+  if (/^\d+(\.\d+)?$/.test(str)) return semver.coerce(str);
+  return null;
+}
+
+function compareVersions(a: semver.SemVer | null, operator: unknown, b: semver.SemVer | null): boolean | null {
+  if (!a || !b) return null;
+  const result = semver.compare(a, b);
+  switch (String(operator)) {
+    case '=':
+      return result === 0;
+    case '!=':
+      return result !== 0;
+    case '<':
+      return result < 0;
+    case '<=':
+      return result <= 0;
+    case '>=':
+      return result >= 0;
+    case '>':
+      return result > 0;
+    case '^':
+      return a.major === b.major;
+    case '~':
+      return a.major === b.major && a.minor === b.minor;
+    default:
+      return null;
+  }
+}
+
+/** `sem_ver`: `[version, operator, version]`; a literal right-hand version is parsed once. */
+export function semVer(raw: readonly unknown[], parts: readonly Expr[]): Expr {
+  if (parts.length !== 3) return () => null;
+  const [left, operator, right] = parts as [Expr, Expr, Expr];
+  if (isLiteral(raw[2]) && isLiteral(raw[1])) {
+    const fixed = normalizeVersion(raw[2]);
+    const op = raw[1];
+    return (data) => compareVersions(normalizeVersion(left(data)), op, fixed);
+  }
+  return (data) => compareVersions(normalizeVersion(left(data)), operator(data), normalizeVersion(right(data)));
+}
+
+/** `starts_with` / `ends_with`: two strings, else null. */
+export function startsOrEndsWith(op: 'starts_with' | 'ends_with', parts: readonly Expr[]): Expr {
+  if (parts.length !== 2) return () => null;
+  const [text, affix] = parts as [Expr, Expr];
+  const starts = op === 'starts_with';
+  return (data) => {
+    const s = text(data);
+    const a = affix(data);
+    if (typeof s !== 'string' || typeof a !== 'string') return null;
+    return starts ? s.startsWith(a) : s.endsWith(a);
+  };
+}
