@@ -8,7 +8,7 @@ export default defineConfig({
   root,
   resolve: {
     // Tests run against the sources; the pack test checks the built packages as users get them.
-    alias: { '@dials/core': src('core'), '@dials/flags': src('flags') },
+    alias: { '@dials/core': src('core'), '@dials/flags': src('flags'), '@dials/openfeature': src('openfeature') },
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],

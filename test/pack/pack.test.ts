@@ -49,17 +49,29 @@ describe('packed packages', () => {
   it('import from ESM', () => {
     writeFileSync(
       join(project, 'esm.mjs'),
-      usage("import { createDials, memorySource, DialsError } from '@dials/core';\nimport { createFlags } from '@dials/flags';\nimport { z } from 'zod';"),
+      usage(
+        "import { createDials, memorySource, DialsError } from '@dials/core';\nimport { createFlags } from '@dials/flags';\nimport { z } from 'zod';",
+      ),
     );
-    expect(JSON.parse(execFileSync('node', ['esm.mjs'], { cwd: project, encoding: 'utf8' }))).toEqual({ port: 5432, beta: true, error: 'GENERAL' });
+    expect(JSON.parse(execFileSync('node', ['esm.mjs'], { cwd: project, encoding: 'utf8' }))).toEqual({
+      port: 5432,
+      beta: true,
+      error: 'GENERAL',
+    });
   });
 
   it('require from CommonJS', () => {
     writeFileSync(
       join(project, 'cjs.cjs'),
-      usage("const { createDials, memorySource, DialsError } = require('@dials/core');\nconst { createFlags } = require('@dials/flags');\nconst { z } = require('zod');"),
+      usage(
+        "const { createDials, memorySource, DialsError } = require('@dials/core');\nconst { createFlags } = require('@dials/flags');\nconst { z } = require('zod');",
+      ),
     );
-    expect(JSON.parse(execFileSync('node', ['cjs.cjs'], { cwd: project, encoding: 'utf8' }))).toEqual({ port: 5432, beta: true, error: 'GENERAL' });
+    expect(JSON.parse(execFileSync('node', ['cjs.cjs'], { cwd: project, encoding: 'utf8' }))).toEqual({
+      port: 5432,
+      beta: true,
+      error: 'GENERAL',
+    });
   });
 
   it('type-check for ESM and CommonJS users, with types inferred from the schema', () => {

@@ -1,0 +1,1 @@
+export { DialsProvider, type DialsProviderOptions } from './dials-provider.js';
