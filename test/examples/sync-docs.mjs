@@ -7,7 +7,10 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 for (const doc of ['README.md', 'docs/core.md', 'docs/flags.md', 'docs/openfeature.md']) {
   const path = `${root}${doc}`;
   const text = readFileSync(path, 'utf8');
-  const synced = text.replace(/<!-- example: (\S+) -->\n```ts\n[\s\S]*?```/g, (_, file) => `<!-- example: ${file} -->\n\`\`\`ts\n${readFileSync(`${root}${file}`, 'utf8')}\`\`\``);
+  const synced = text.replace(
+    /<!-- example: (\S+) -->\n```ts\n[\s\S]*?```/g,
+    (_, file) => `<!-- example: ${file} -->\n\`\`\`ts\n${readFileSync(`${root}${file}`, 'utf8')}\`\`\``,
+  );
   if (synced !== text) {
     writeFileSync(path, synced);
     console.log(`updated ${doc}`);

@@ -137,6 +137,8 @@ describe('DialsProvider in a NestJS app through @openfeature/nestjs-sdk', () => 
     app = moduleRef.createNestApplication({ logger: false });
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
+    // OpenFeatureModule sets the provider without waiting for it: wait for READY before serving.
+    await new Promise((resolve) => OpenFeature.getClient().addHandler(ProviderEvents.Ready, resolve));
   });
   afterAll(() => app?.close());
 
