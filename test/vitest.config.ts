@@ -8,7 +8,13 @@ export default defineConfig({
   root,
   resolve: {
     // Tests run against the sources; the pack test checks the built packages as users get them.
-    alias: { '@dials/core': src('core'), '@dials/flags': src('flags'), '@dials/openfeature': src('openfeature') },
+    alias: {
+      '@dials/core': src('core'),
+      '@dials/flags': src('flags'),
+      '@dials/openfeature': src('openfeature'),
+      '@dials/express': src('express'),
+      '@dials/logging': src('logging'),
+    },
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],

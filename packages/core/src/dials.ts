@@ -112,7 +112,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   private currentRevision = 0;
   private generation = 0;
   private snapshotCache: { generation: number; snapshot: DialsSnapshot } | undefined;
-  private configCache: { generation: number; config: ConfigOf<TSchema> } | undefined;
+  private configCache: { generation: number; config: unknown } | undefined;
   private starting: Promise<void> | undefined;
   private ttlTimer: ReturnType<typeof setInterval> | undefined;
   private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
@@ -250,9 +250,9 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   /** The typed nested config (`config.database.host`) at the current revision, frozen; built once per revision. */
   get config(): ConfigOf<TSchema> {
     if (this.configCache?.generation !== this.generation) {
-      this.configCache = { generation: this.generation, config: buildConfigTree(this.values) as ConfigOf<TSchema> };
+      this.configCache = { generation: this.generation, config: buildConfigTree(this.values) };
     }
-    return this.configCache.config;
+    return this.configCache.config as ConfigOf<TSchema>;
   }
 
   /** Counters: re-reads, resets, applied batches, open watches. */
@@ -623,7 +623,8 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
 
   // ---- misc ----------------------------------------------------------------------------------
 
-  private report(error: DialsError): void {
+  /** Report a problem on `errors$`: for adapters built on Dials (a refused log level, say). */
+  report(error: DialsError): void {
     if (!this.errorsSubject.closed) this.errorsSubject.next(error);
   }
 

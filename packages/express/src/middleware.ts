@@ -1,0 +1,121 @@
+import type { Dials, SchemaMap } from '@dials/core';
+import type { EvaluationContext, Flags, FlagTypes } from '@dials/flags';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { RequestFlags } from './request-flags.js';
+
+/**
+ * Declare your config and flag types once, and `req.config` and `req.flags` are typed:
+ *
+ * ```ts
+ * declare module '@dials/express' {
+ *   interface DialsExpressTypes {
+ *     config: typeof dials.config;
+ *     flags: { 'new-checkout': boolean };
+ *   }
+ * }
+ * ```
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled in by the application through module augmentation
+export interface DialsExpressTypes {}
+
+export type RequestConfig = DialsExpressTypes extends { config: infer TConfig } ? TConfig : Readonly<Record<string, unknown>>;
+export type RequestFlagTypes = DialsExpressTypes extends { flags: infer TFlags extends FlagTypes } ? TFlags : FlagTypes;
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** The typed config as of the start of this request: it does not change under a running request. */
+      config: RequestConfig;
+      /** Flags evaluated with this request's context, each at most once per request. */
+      flags: RequestFlags<RequestFlagTypes>;
+    }
+  }
+}
+
+export interface DialsMiddlewareOptions<TSchema extends SchemaMap = SchemaMap> {
+  readonly dials: Dials<TSchema>;
+  readonly flags?: Flags;
+  /** The flag evaluation context of a request, e.g. `req => ({ targetingKey: req.get('x-user-id') })`. Called at most once per request, on first use. */
+  readonly context?: (req: Request) => EvaluationContext;
+}
+
+/**
+ * Puts `req.config` (a reference to the current config snapshot, not a copy) and `req.flags`
+ * on every request.
+ *
+ * @example
+ * app.use(dialsMiddleware({ dials, flags, context: (req) => ({ targetingKey: req.get('x-user-id') }) }));
+ * app.get('/db', (req, res) => res.json({ host: req.config.database.host }));
+ */
+export function dialsMiddleware<TSchema extends SchemaMap>(options: DialsMiddlewareOptions<TSchema>): RequestHandler {
+  const { dials, flags, context } = options;
+  return (req: Request, _res: Response, next: NextFunction) => {
+    req.config = dials.config as RequestConfig;
+    req.flags = new RequestFlags(flags as Flags<RequestFlagTypes> | undefined, context ? () => context(req) : undefined);
+    next();
+  };
+}
+
+export interface RequireFlagOptions {
+  /** Status when the flag is off. Default 404, so a gated route looks absent. */
+  readonly status?: number;
+  /** Answer yourself instead (render a page, redirect). */
+  readonly onDisabled?: (req: Request, res: Response, next: NextFunction) => void;
+}
+
+/**
+ * Let the request through only when a boolean flag is on for it; `dialsMiddleware` must run first.
+ *
+ * @example
+ * app.get('/checkout/new', requireFlag('new-checkout'), handler);
+ */
+export function requireFlag(key: string, options: RequireFlagOptions = {}): RequestHandler {
+  const status = options.status ?? 404;
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!req.flags) {
+      next(new Error(`requireFlag('${key}'): dialsMiddleware() must be installed before it`));
+      return;
+    }
+    if (req.flags.evaluate(key).value === true) {
+      next();
+      return;
+    }
+    if (options.onDisabled) options.onDisabled(req, res, next);
+    else res.status(status).json({ error: status === 404 ? 'Not Found' : 'Feature disabled' });
+  };
+}
+
+export interface DialsHealthOptions<TSchema extends SchemaMap = SchemaMap> {
+  readonly dials: Dials<TSchema>;
+  readonly flags?: Flags;
+}
+
+/**
+ * A health endpoint for load balancers: 200 while values are served (`ready`, or `stale` during
+ * an etcd outage: the last known good values still answer), 503 before the first load or after
+ * a failure. The body says the status, the revision, and whether the data is stale.
+ *
+ * @example
+ * app.get('/health', dialsHealth({ dials, flags }));
+ */
+export function dialsHealth<TSchema extends SchemaMap>(options: DialsHealthOptions<TSchema>): RequestHandler {
+  return (_req: Request, res: Response) => {
+    const statuses = [options.dials.status, ...(options.flags ? [options.flags.status] : [])];
+    const status =
+      statuses.includes('error') || statuses.includes('closed')
+        ? 'error'
+        : statuses.includes('connecting')
+          ? 'connecting'
+          : statuses.includes('stale')
+            ? 'stale'
+            : 'ready';
+    const body = {
+      status,
+      stale: status === 'stale',
+      revision: options.dials.revision,
+      source: options.dials.source.description,
+      ...(options.flags ? { flags: { status: options.flags.status, count: options.flags.keys().length } } : {}),
+    };
+    res.status(status === 'ready' || status === 'stale' ? 200 : 503).json(body);
+  };
+}
