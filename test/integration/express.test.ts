@@ -21,6 +21,8 @@ let release: () => void = () => {};
 let entered: () => void = () => {};
 
 beforeAll(async () => {
+  await etcd.put(`${prefix}database/host`).value('db-1');
+  await etcd.put(`${prefix}database/port`).value('5432');
   const beta = {
     state: 'ENABLED',
     variants: { on: true, off: false },
