@@ -14,6 +14,7 @@ export default defineConfig({
       '@dials/openfeature': src('openfeature'),
       '@dials/express': src('express'),
       '@dials/logging': src('logging'),
+      '@dials/nestjs': src('nestjs'),
     },
   },
   test: {
