@@ -59,7 +59,7 @@ it('the file example gives what its comments say', async () => {
 });
 
 it('every example in docs/ is a copy of its tested file', () => {
-  for (const doc of ['README.md', 'docs/core.md', 'docs/flags.md', 'docs/openfeature.md']) {
+  for (const doc of ['README.md', 'docs/core.md', 'docs/flags.md', 'docs/openfeature.md', 'docs/express.md', 'docs/nestjs.md']) {
     const text = readFileSync(join(root, doc), 'utf8');
     const blocks = [...text.matchAll(/<!-- example: (\S+) -->\n```ts\n([\s\S]*?)```/g)];
     expect(blocks.length).toBeGreaterThan(0);

@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { etcdSource, fileSource, flattenDocument } from '@dials/core';
+import { flagdFileSource, flagSetEntries } from '@dials/flags';
+import { parse } from 'yaml';
+import type { DemoSources } from './app.module.js';
+
+const here = (file: string) => fileURLToPath(new URL(`../${file}`, import.meta.url));
+
+export interface DemoSetup extends DemoSources {
+  readonly mode: 'file' | 'etcd';
+  readonly configFile: string;
+  readonly flagsFile: string;
+}
+
+/** Without ETCD_ENDPOINTS: the embedded files. With it: etcd, seeded from the files when empty. */
+export async function demoSources(): Promise<DemoSetup> {
+  const configFile = process.env.DIALS_CONFIG_FILE ?? here('dials.yaml');
+  const flagsFile = process.env.DIALS_FLAGS_FILE ?? here('flags.flagd.json');
+  if (!process.env.ETCD_ENDPOINTS) {
+    return {
+      mode: 'file',
+      configFile,
+      flagsFile,
+      config: fileSource(configFile),
+      configPrefix: '',
+      flags: flagdFileSource(flagsFile),
+      flagsPrefix: '',
+    };
+  }
+  const source = etcdSource();
+  const configPrefix = process.env.DIALS_CONFIG_PREFIX ?? '/config/shop/dev/';
+  const flagsPrefix = process.env.DIALS_FLAGS_PREFIX ?? '/flags/shop/dev/';
+  await source.connect();
+  await seed(source, configPrefix, flattenDocument(parse(readFileSync(configFile, 'utf8'))));
+  await seed(source, flagsPrefix, flagSetEntries(JSON.parse(readFileSync(flagsFile, 'utf8'))));
+  return { mode: 'etcd', configFile, flagsFile, config: source, configPrefix, flags: source, flagsPrefix };
+}
+
+/** First run against an empty prefix: write the example values, in one transaction. */
+async function seed(source: ReturnType<typeof etcdSource>, prefix: string, entries: Iterable<readonly [string, string]>): Promise<void> {
+  if ((await source.list(prefix)).kvs.length > 0) return;
+  const ops = [...entries].map(([key, value]) => ({ type: 'put' as const, key: prefix + key, value }));
+  await source.txn(ops);
+  console.log(`Dials demo: ${prefix} was empty; wrote ${ops.length} example keys.`);
+}

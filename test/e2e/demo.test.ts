@@ -1,0 +1,109 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../helpers/etcd.js';
+import { rawClient, uniquePrefix } from '../helpers/keys.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const demoDir = join(root, 'apps/demo');
+
+interface Demo {
+  readonly url: string;
+  readonly output: () => string;
+  readonly process: ChildProcess;
+}
+
+let running: ChildProcess | undefined;
+afterEach(() => {
+  running?.kill('SIGTERM');
+  running = undefined;
+});
+
+/** Start the built demo as a process, as `npm start` does, and wait for its "listening" line. */
+async function startDemo(env: Record<string, string>): Promise<Demo> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(demoDir, 'dist/main.js')], {
+    env: { ...process.env, ETCD_ENDPOINTS: '', ...env, PORT: String(port), NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running = child;
+  let output = '';
+  const listening = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Try: ')) resolve(); // the last line it prints once it listens
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`demo exited with ${code}: ${output}`)));
+  });
+  await listening;
+  return { url: `http://127.0.0.1:${port}`, output: () => output, process: child };
+}
+
+/** Poll until `check` passes; returns how long the change took to show. Fails after 10 s. */
+async function until(check: () => Promise<boolean>): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < 10_000) {
+    if (await check()) return Date.now() - started;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('the demo did not change within 10 s');
+}
+
+const newCheckout = (demo: Demo) =>
+  fetch(`${demo.url}/checkout/new`, { headers: { 'x-user-email': 'ana@example.com' } }).then((r) => r.status);
+const debugLineShows = async (demo: Demo) => {
+  await fetch(`${demo.url}/debug-log`);
+  return demo.output().includes('debug line from /debug-log');
+};
+
+describe('the demo service, started as a process', () => {
+  it('on the embedded file source: editing the files flips a flag and the log level', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dials-demo-'));
+    const configFile = join(dir, 'dials.yaml');
+    const flagsFile = join(dir, 'flags.flagd.json');
+    copyFileSync(join(demoDir, 'dials.yaml'), configFile);
+    copyFileSync(join(demoDir, 'flags.flagd.json'), flagsFile);
+    const demo = await startDemo({ DIALS_CONFIG_FILE: configFile, DIALS_FLAGS_FILE: flagsFile });
+    expect(demo.output()).toContain('embedded file source');
+    expect(await (await fetch(`${demo.url}/`)).json()).toEqual({ shop: 'Dials Shop', database: 'localhost:5432', currency: 'EUR' });
+    expect(await (await fetch(`${demo.url}/health`)).json()).toMatchObject({ status: 'ready' });
+    expect(await newCheckout(demo)).toBe(404);
+    expect(await debugLineShows(demo)).toBe(false);
+
+    const flags = JSON.parse(readFileSync(flagsFile, 'utf8'));
+    flags.flags['new-checkout'].state = 'ENABLED';
+    writeFileSync(flagsFile, JSON.stringify(flags));
+    const flagMs = await until(async () => (await newCheckout(demo)) === 200);
+
+    writeFileSync(configFile, readFileSync(configFile, 'utf8').replace('level: info', 'level: debug'));
+    const levelMs = await until(() => debugLineShows(demo));
+    console.log(`demo (file): flag flip seen after ${flagMs} ms, log level after ${levelMs} ms`);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('on etcd: seeds an empty prefix, then follows a flag flip and a log level put', async () => {
+    const endpoint = inject('etcdEndpoint');
+    const configPrefix = uniquePrefix('demo-config');
+    const flagsPrefix = uniquePrefix('demo-flags');
+    const demo = await startDemo({ ETCD_ENDPOINTS: endpoint, DIALS_CONFIG_PREFIX: configPrefix, DIALS_FLAGS_PREFIX: flagsPrefix });
+    expect(demo.output()).toContain(`prefix ${configPrefix}`);
+    const etcd = rawClient(endpoint);
+    expect(await etcd.get(`${configPrefix}database/host`).string()).toBe('"localhost"'); // seeded
+    expect(await newCheckout(demo)).toBe(404);
+
+    const flag = JSON.parse((await etcd.get(`${flagsPrefix}new-checkout`).string()) ?? '{}');
+    await etcd.put(`${flagsPrefix}new-checkout`).value(JSON.stringify({ ...flag, state: 'ENABLED' }));
+    const flagMs = await until(async () => (await newCheckout(demo)) === 200);
+    await etcd.put(`${configPrefix}logging/level`).value('debug'); // as etcdctl writes it
+    const levelMs = await until(() => debugLineShows(demo));
+    console.log(`demo (etcd): flag flip seen after ${flagMs} ms, log level after ${levelMs} ms`);
+    await etcd.delete().prefix(configPrefix);
+    await etcd.delete().prefix(flagsPrefix);
+    etcd.close();
+  });
+});
