@@ -1,11 +1,44 @@
 import { BehaviorSubject, distinctUntilChanged, Observable, Subject, type Subscriber } from 'rxjs';
 import { DialsError, messageOf } from './errors.js';
+import { type ClusterStatus, EtcdSource } from './etcd-source.js';
 import { buildConfigTree, isUnsafePath } from './internal/config-tree.js';
 import { decodeValue, deepFreeze, validate } from './internal/decode.js';
 import { catchSubscriberErrors, releaseSource, retainSource } from './internal/lifecycle.js';
 import { readSnapshotFile, type SnapshotFileContent, writeSnapshotFile } from './internal/snapshot-file.js';
+import {
+  getRelease,
+  type KeyChange,
+  type LockOptions,
+  listReleases,
+  namespaceOf,
+  publishKeys,
+  type Release,
+  rollbackRelease,
+  withLock,
+} from './publish.js';
 import type { ConfigOf, InferOutput, SchemaMap, StandardSchemaV1 } from './schema.js';
 import type { DialsStatus, PrefixWatch, RangeResult, Source, WatchBatch } from './types.js';
+
+/** One change for `publish()`: a value (validated by the path's schema), raw text, or a delete. */
+export type PublishChange =
+  | { readonly path: string; readonly value: unknown }
+  | { readonly path: string; readonly raw: string }
+  | { readonly path: string; readonly delete: true };
+
+export interface PublishOptions {
+  /** Why: recorded in the release. */
+  readonly message?: string;
+  /** Who: recorded in the release. Default `DIALS_AUTHOR`, else the OS user. */
+  readonly author?: string;
+  /** Compare-and-set: write nothing if the prefix changed after this revision (CONFLICT). */
+  readonly expectRevision?: number;
+  /** A temporary override: the keys are bound to a lease and disappear after `ttlMs`. */
+  readonly ttlMs?: number;
+  /** The layer to write to. Default: the last (most specific) prefix. */
+  readonly prefix?: string;
+  /** Called after each transaction of a large publish. */
+  readonly onProgress?: (written: number, total: number) => void;
+}
 
 export interface DialsOptions<TSchema extends SchemaMap = SchemaMap> {
   /** Where the values live: `etcdSource()`, `memorySource()` or `fileSource()`. */
@@ -300,6 +333,69 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     } finally {
       fresh.pending = undefined;
     }
+  }
+
+  /**
+   * Write config: puts and deletes in etcd transactions of at most 128 operations (one, so
+   * atomic, when they fit), each value validated by its path's schema before anything is written,
+   * compare-and-set with `expectRevision`, and a release recorded for `history()` and `rollback()`.
+   * Takes `{ path: value }` (undefined deletes) or a list of changes.
+   *
+   * @example
+   * await dials.publish({ 'logging/level': 'debug' }, { message: 'debug checkout', ttlMs: 600_000 });
+   */
+  async publish(changes: Readonly<Record<string, unknown>> | readonly PublishChange[], options: PublishOptions = {}): Promise<Release> {
+    this.assertOpen();
+    const prefix = options.prefix ?? (this.prefixes[this.prefixes.length - 1] as string);
+    const list: PublishChange[] = Array.isArray(changes)
+      ? [...(changes as readonly PublishChange[])]
+      : Object.entries(changes).map(([path, value]) => (value === undefined ? { path, delete: true as const } : { path, value }));
+    const keyed: KeyChange[] = list.map((change) => {
+      if ('delete' in change) return { key: prefix + change.path, after: undefined };
+      const raw = 'raw' in change ? change.raw : JSON.stringify(change.value);
+      if (raw === undefined)
+        throw new DialsError('INVALID_VALUE', `publish: ${prefix + change.path} has no JSON form`, { key: prefix + change.path });
+      const decoded = decodeValue(raw, this.schema[change.path]);
+      if (!decoded.ok) {
+        const issues = decoded.issues.map((i) => i.message).join('; ');
+        throw new DialsError(
+          'INVALID_VALUE',
+          `publish refused: ${prefix + change.path} = ${clip(raw)} fails its schema (${issues}). Nothing was written.`,
+          {
+            key: prefix + change.path,
+            raw,
+            issues: decoded.issues,
+          },
+        );
+      }
+      return { key: prefix + change.path, after: raw };
+    });
+    return publishKeys(this.source, keyed, { ...options, guardPrefix: prefix, namespace: namespaceOf(prefix) });
+  }
+
+  /** Releases of this Dials' last prefix (or `namespace`), newest first. Records are keys: they survive compaction. */
+  history(options: { namespace?: string; limit?: number } = {}): Promise<Release[]> {
+    return listReleases(this.source, options.namespace ?? namespaceOf(this.prefixes[this.prefixes.length - 1]), options.limit);
+  }
+
+  /** Publish the inverse of a release (by object or id); the rollback is itself a release. */
+  async rollback(release: Release | string, options: { author?: string; message?: string } = {}): Promise<Release> {
+    const target =
+      typeof release === 'string' ? await getRelease(this.source, namespaceOf(this.prefixes[this.prefixes.length - 1]), release) : release;
+    return rollbackRelease(this.source, target, options);
+  }
+
+  /** Run `fn` under a distributed lock (see `withLock()`). */
+  withLock<TResult>(name: string, fn: () => Promise<TResult> | TResult, options?: LockOptions): Promise<TResult> {
+    return withLock(this.source, name, fn, options);
+  }
+
+  /** The etcd cluster's members, leader, health and alarms (etcd sources only). */
+  clusterStatus(): Promise<ClusterStatus> {
+    if (!(this.source instanceof EtcdSource)) {
+      return Promise.reject(new DialsError('INVALID_ARGUMENT', `clusterStatus() needs an etcd source; this one is ${this.source.kind}`));
+    }
+    return this.source.clusterStatus();
   }
 
   /**

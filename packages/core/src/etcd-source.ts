@@ -4,6 +4,7 @@ import {
   CompareResult,
   CompareTarget,
   Etcd3,
+  EtcdLockFailedError,
   GRPCResourceExhastedError,
   type IKeyValue,
   type IOptions,
@@ -128,6 +129,65 @@ export class EtcdSource implements Source {
       if (!tls.ca) etcdOptions.credentials.rootCertificate = undefined as unknown as Buffer;
     }
     this.client = new Etcd3(etcdOptions);
+    this.etcdOptions = etcdOptions;
+  }
+
+  private readonly etcdOptions: IOptions;
+
+  /**
+   * The cluster as `etcdctl endpoint status` and `member list` show it: every member with its
+   * URLs, health, version, db size, raft term and index; the leader; active alarms.
+   */
+  async clusterStatus(): Promise<ClusterStatus> {
+    let members: Awaited<ReturnType<typeof this.client.cluster.memberList>>;
+    try {
+      members = await this.client.cluster.memberList({});
+    } catch (error) {
+      throw toDialsError(error, this.description, 'Listing cluster members');
+    }
+    const statuses = await Promise.all(
+      members.members.map(async (member): Promise<MemberStatus> => {
+        const base = { id: member.ID, name: member.name, peerURLs: member.peerURLs, clientURLs: member.clientURLs };
+        const url = member.clientURLs[0];
+        if (!url) return { ...base, healthy: false, error: 'no client URL' };
+        const client = new Etcd3({
+          ...this.etcdOptions,
+          hosts: url,
+          faultHandling: {
+            global: retry(
+              handleWhen(() => false),
+              { maxAttempts: 1 },
+            ),
+          },
+        });
+        try {
+          const status = await client.maintenance.status({ deadline: Date.now() + this.requestTimeoutMs });
+          return {
+            ...base,
+            healthy: true,
+            version: status.version,
+            dbSize: Number(status.dbSize),
+            leader: status.leader,
+            raftTerm: Number(status.raftTerm),
+            raftIndex: Number(status.raftIndex),
+            isLeader: status.leader === member.ID,
+          };
+        } catch (error) {
+          return { ...base, healthy: false, error: toDialsError(error, url, 'Status').message };
+        } finally {
+          client.close();
+        }
+      }),
+    );
+    let alarms: { memberId: string; alarm: string }[] = [];
+    try {
+      const res = await this.client.maintenance.alarm({ action: 'Get' });
+      alarms = res.alarms.map((a) => ({ memberId: a.memberID, alarm: String(a.alarm) }));
+    } catch {
+      // alarms need a healthy leader; the members' health above already says what is wrong
+    }
+    const leader = statuses.find((m) => m.isLeader)?.id ?? statuses.find((m) => m.leader)?.leader;
+    return { clusterId: members.header.cluster_id, leader, members: statuses, alarms };
   }
 
   connect(): Promise<void> {
@@ -254,8 +314,9 @@ export class EtcdSource implements Source {
       const res = await this.client.kv.txn({
         compare: compare.map((c) => ({
           key: Buffer.from(c.key),
+          range_end: c.prefix ? prefixEnd(c.key) : undefined,
           target: CompareTarget.Mod,
-          result: CompareResult.Equal,
+          result: c.op === 'less' ? CompareResult.Less : CompareResult.Equal,
           mod_revision: c.modRevision,
         })),
         success,
@@ -265,6 +326,20 @@ export class EtcdSource implements Source {
     } catch (error) {
       throw toDialsError(error, this.description, 'Transaction', ops[0]?.key);
     }
+  }
+
+  async tryLock(name: string, ttlMs: number): Promise<() => Promise<void>> {
+    const key = `/locks/${name}`;
+    // etcd3's lock keeps its lease alive while we live; if this process dies the lease expires.
+    const lock = this.client.lock(key).ttl(Math.max(1, Math.ceil(ttlMs / 1000)));
+    try {
+      await lock.acquire();
+    } catch (error) {
+      if (error instanceof EtcdLockFailedError)
+        throw new DialsError('CONFLICT', `Lock ${name} is held`, { key, endpoint: this.description });
+      throw toDialsError(error, this.description, `Taking lock ${name}`, key);
+    }
+    return () => lock.release().catch(() => undefined);
   }
 
   watch(prefix: string, listener: PrefixListener): PrefixWatch {
@@ -286,6 +361,28 @@ export class EtcdSource implements Source {
     this.client.close();
     this.statusSubject.complete();
   }
+}
+
+export interface MemberStatus {
+  readonly id: string;
+  readonly name: string;
+  readonly peerURLs: readonly string[];
+  readonly clientURLs: readonly string[];
+  readonly healthy: boolean;
+  readonly isLeader?: boolean;
+  readonly leader?: string;
+  readonly version?: string;
+  readonly dbSize?: number;
+  readonly raftTerm?: number;
+  readonly raftIndex?: number;
+  readonly error?: string;
+}
+
+export interface ClusterStatus {
+  readonly clusterId: string;
+  readonly leader: string | undefined;
+  readonly members: readonly MemberStatus[];
+  readonly alarms: readonly { readonly memberId: string; readonly alarm: string }[];
 }
 
 export function toKeyValue(kv: IKeyValue): KeyValue {

@@ -53,6 +53,8 @@ export function storeSource(
     deletePrefix: async (prefix) => store.delete(prefix, true),
     txn: async (ops, compare) => store.txn(ops, compare),
     watch: (prefix, listener) => store.watch(prefix, listener),
+    grantLease: async (ttlMs) => store.grantLease(ttlMs),
+    tryLock: async (name) => store.tryLock(name),
     close: async () => {
       hooks.close?.();
       store.close();

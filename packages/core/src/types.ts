@@ -67,10 +67,15 @@ export type TxnOp =
   | { readonly type: 'put'; readonly key: string; readonly value: string; readonly lease?: string }
   | { readonly type: 'delete'; readonly key: string; readonly prefix?: boolean };
 
-/** A guard on a key: its mod revision (0 = absent) must equal `modRevision`. */
+/**
+ * A guard: the key's mod revision (0 = absent) must equal `modRevision`, or with `op: 'less'` be
+ * below it; with `prefix`, every key under `key` must pass (etcd's range compare).
+ */
 export interface TxnCompare {
   readonly key: string;
   readonly modRevision: number;
+  readonly op?: 'equal' | 'less';
+  readonly prefix?: boolean;
 }
 
 export interface TxnResult {
@@ -98,6 +103,10 @@ export interface Source {
   txn(ops: readonly TxnOp[], compare?: readonly TxnCompare[]): Promise<TxnResult>;
   /** Watch a prefix: a `reset` with the content, then a `batch` per revision. */
   watch(prefix: string, listener: PrefixListener): PrefixWatch;
+  /** A lease of `ttlMs` (rounded up to seconds on etcd), without keep-alive: keys bound to it vanish when it expires. */
+  grantLease(ttlMs: number): Promise<string>;
+  /** Try once to take the lock `name` (held while this process lives, at most `ttlMs` after it dies). Resolves to the release function; rejects with CONFLICT when it is held. */
+  tryLock(name: string, ttlMs: number): Promise<() => Promise<void>>;
   /** Source-level state (etcd reachable, file readable). */
   readonly status$: Observable<DialsStatus>;
   close(): Promise<void>;

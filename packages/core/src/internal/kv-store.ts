@@ -62,9 +62,11 @@ export class KvStore {
   txn(ops: readonly TxnOp[], compare: readonly TxnCompare[] = []): TxnResult {
     this.assertOpen();
     for (const c of compare) {
-      if ((this.data.get(c.key)?.modRevision ?? 0) !== c.modRevision) {
-        return { succeeded: false, revision: this.revision };
-      }
+      const revisions = c.prefix
+        ? [...this.data.values()].filter((kv) => kv.key.startsWith(c.key)).map((kv) => kv.modRevision)
+        : [this.data.get(c.key)?.modRevision ?? 0];
+      const holds = revisions.every((r) => (c.op === 'less' ? r < c.modRevision : r === c.modRevision));
+      if (!holds) return { succeeded: false, revision: this.revision };
     }
     const next = this.revision + 1;
     const events: WatchEvent[] = [];
@@ -153,6 +155,16 @@ export class KvStore {
     const ops: TxnOp[] = [];
     for (const kv of this.data.values()) if (kv.lease === id) ops.push({ type: 'delete', key: kv.key });
     if (ops.length > 0) this.txn(ops);
+  }
+
+  /** Take `name` if free: an in-process lock (a memory or file source lives in one process). */
+  tryLock(name: string): () => Promise<void> {
+    const key = `/locks/${name}`;
+    const { succeeded } = this.txn([{ type: 'put', key, value: String(process.pid) }], [{ key, modRevision: 0 }]);
+    if (!succeeded) throw new DialsError('CONFLICT', `Lock ${name} is held`, { key });
+    return async () => {
+      if (this.status$.value !== 'closed') this.delete(key);
+    };
   }
 
   close(): void {
