@@ -31,6 +31,14 @@ export function findEtcd(): string {
   throw new Error('etcd not found: install etcd 3.4 (Debian: apt-get install etcd-server etcd-client) or set ETCD_BIN to its path');
 }
 
+/** The etcdctl binary (Debian's etcd-client, installed with etcd-server by findEtcd). */
+export function findEtcdctl(): string {
+  findEtcd();
+  for (const candidate of [process.env.ETCDCTL_BIN, '/usr/bin/etcdctl', '/usr/local/bin/etcdctl'])
+    if (candidate && existsSync(candidate)) return candidate;
+  throw new Error('etcdctl not found: install etcd-client (apt-get install etcd-client) or set ETCDCTL_BIN');
+}
+
 /** A free TCP port on loopback (never 2379: the OS hands out ephemeral ports). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

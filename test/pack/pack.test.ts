@@ -98,6 +98,17 @@ export { port, withDefault, nested, wrong };
   });
 });
 
+describe('the packed dials command', () => {
+  it('runs from the user project', () => {
+    const help = execFileSync(join(project, 'node_modules', '.bin', 'dials'), ['--help'], {
+      cwd: project,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    expect(help).toContain('Exit codes');
+  });
+});
+
 describe('package manifests', () => {
   it.each(publishable)('%s declares every package its sources import', (name) => {
     const manifest = JSON.parse(readFileSync(join(packagesDir, name, 'package.json'), 'utf8'));
@@ -106,13 +117,14 @@ describe('package manifests', () => {
     const imported = new Set<string>();
     for (const file of files) {
       const text = readFileSync(join(packagesDir, name, 'src', file), 'utf8');
-      for (const match of text.matchAll(/(?:from|import)\s*\(?\s*'([^'.][^']*)'/g)) {
-        const spec = match[1] as string;
+      for (const match of text.matchAll(/\bfrom\s+'([^'.][^']*)'|\bimport\(\s*'([^'.][^']*)'\s*\)|^import\s+'([^'.][^']*)'/gm)) {
+        const spec = (match[1] ?? match[2] ?? match[3]) as string;
         if (spec.startsWith('node:')) continue;
         imported.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string));
       }
     }
     expect([...imported].filter((dep) => !declared.has(dep))).toEqual([]);
+    if (manifest.bin) return; // a command, not a library
     expect(manifest.exports['.'].import.types).toBeDefined();
     expect(Object.keys(manifest.exports['.'].import)[0]).toBe('types');
     expect(manifest.sideEffects).toBe(false);

@@ -132,3 +132,12 @@ function resolveRefs(node: unknown, evaluators: Readonly<Record<string, unknown>
   for (const key of keys) out[key] = resolveRefs((node as Record<string, unknown>)[key], evaluators, depth + 1);
   return out;
 }
+
+/**
+ * Check a flag document as `createFlags` would compile it: throws an Error saying what is wrong
+ * (bad state, a default variant that is not a variant, an unknown operator, a tree over the limits).
+ */
+export function validateFlagDefinition(key: string, definition: unknown, evaluators: Readonly<Record<string, unknown>> = {}): void {
+  if (typeof definition !== 'object' || definition === null || Array.isArray(definition)) throw new Error('a flag must be a JSON object');
+  new CompiledFlag(key, definition as FlagDefinition, evaluators, undefined);
+}

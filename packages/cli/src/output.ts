@@ -1,0 +1,84 @@
+import { DialsError } from '@dials/core';
+
+/** Exit codes that mean something to scripts. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, conflict: 3, unreachable: 4 } as const;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const tty = process.stdout.isTTY === true && !process.env.NO_COLOR;
+const paint = (code: number) => (text: string) => (tty ? `\u001b[${code}m${text}\u001b[0m` : text);
+export const color = { dim: paint(2), bold: paint(1), green: paint(32), red: paint(31), yellow: paint(33), cyan: paint(36) };
+
+export interface Output {
+  readonly json: boolean;
+  /** A result: JSON with --json, else the human text. */
+  result(data: unknown, human: () => string): void;
+  line(text: string): void;
+}
+
+export function makeOutput(json: boolean): Output {
+  return {
+    json,
+    result(data, human) {
+      process.stdout.write(json ? `${JSON.stringify(data)}\n` : `${human()}\n`);
+    },
+    line(text) {
+      if (!json) process.stdout.write(`${text}\n`);
+    },
+  };
+}
+
+/** A table with aligned columns. */
+export function table(rows: readonly (readonly string[])[], header?: readonly string[]): string {
+  const all = header ? [header, ...rows] : rows;
+  const widths = all.reduce<number[]>((w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, cell.length)), []);
+  const format = (row: readonly string[]) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const lines = all.map(format);
+  if (header) lines[0] = color.bold(lines[0] as string);
+  return lines.join('\n');
+}
+
+/** Map an error to its exit code and print it (as JSON with --json); never a stack for known errors. */
+export function fail(error: unknown, json: boolean): number {
+  let code: number = EXIT.failed;
+  let kind = 'error';
+  if (error instanceof UsageError) {
+    code = EXIT.usage;
+    kind = 'usage';
+  } else if (error instanceof DialsError) {
+    kind = error.code;
+    if (error.code === 'CONFLICT') code = EXIT.conflict;
+    else if (error.code === 'UNAVAILABLE' || error.code === 'TIMEOUT') code = EXIT.unreachable;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (json) process.stdout.write(`${JSON.stringify({ error: { code: kind, message } })}\n`);
+  else
+    process.stderr.write(
+      `${color.red('dials:')} ${message}${code === EXIT.usage ? `\n${color.dim("Run 'dials --help' for usage.")}` : ''}\n`,
+    );
+  return code;
+}
+
+/** `10m`, `30s`, `1h`, `500ms` or a number of milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match) throw new UsageError(`not a duration: ${text} (try 30s, 10m, 1h)`);
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 'ms') as 'ms'];
+  return Math.round(Number(match[1]) * unit);
+}
+
+/** A progress bar on a TTY (stderr), nothing otherwise. */
+export function progress(total: number): (done: number) => void {
+  if (!process.stderr.isTTY) return () => {};
+  return (done) => {
+    const width = 30;
+    const filled = Math.round((done / total) * width);
+    process.stderr.write(`\r${'█'.repeat(filled)}${'░'.repeat(width - filled)} ${done}/${total}${done === total ? '\n' : ''}`);
+  };
+}
