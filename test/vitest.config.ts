@@ -15,6 +15,7 @@ export default defineConfig({
       '@dials/express': src('express'),
       '@dials/logging': src('logging'),
       '@dials/nestjs': src('nestjs'),
+      '@dials/discovery': src('discovery'),
     },
   },
   test: {
