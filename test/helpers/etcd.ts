@@ -55,6 +55,11 @@ export function freePort(): Promise<number> {
 export interface EtcdOptions {
   /** Extra command-line flags, e.g. `--auth-token-ttl 2`. */
   readonly extraArgs?: readonly string[];
+  /** Member name (default n1). */
+  readonly name?: string;
+  /** For a cluster: `a=http://127.0.0.1:P1,b=...` and a token. */
+  readonly initialCluster?: string;
+  readonly clusterToken?: string;
   /** Serve clients over TLS with these PEM files; `clientCertAuth` requires client certificates. */
   readonly tls?: { readonly ca: string; readonly cert: string; readonly key: string; readonly clientCertAuth?: boolean };
 }
@@ -84,6 +89,11 @@ export class EtcdServer {
     return server;
   }
 
+  /** A member-to-be with its ports chosen; `start()` it (with the others) later. */
+  static async create(options: EtcdOptions & { clientPort?: number; peerPort?: number } = {}): Promise<EtcdServer> {
+    return new EtcdServer(findEtcd(), options.clientPort ?? (await freePort()), options.peerPort ?? (await freePort()), options);
+  }
+
   get endpoint(): string {
     return `127.0.0.1:${this.clientPort}`;
   }
@@ -101,9 +111,10 @@ export class EtcdServer {
     const tls = this.options.tls;
     const client = this.url;
     const peer = `http://127.0.0.1:${this.peerPort}`;
+    const name = this.options.name ?? 'n1';
     const args = [
       '--name',
-      'n1',
+      name,
       '--data-dir',
       join(this.dataDir, 'data'),
       '--listen-client-urls',
@@ -115,7 +126,8 @@ export class EtcdServer {
       '--initial-advertise-peer-urls',
       peer,
       '--initial-cluster',
-      `n1=${peer}`,
+      this.options.initialCluster ?? `${name}=${peer}`,
+      ...(this.options.clusterToken ? ['--initial-cluster-token', this.options.clusterToken, '--initial-cluster-state', 'new'] : []),
       '--unsafe-no-fsync',
       '--heartbeat-interval',
       '10',
@@ -195,6 +207,12 @@ export class EtcdServer {
     const line = text.split('\n').find((l) => l.startsWith(`${name} `));
     if (!line) throw new Error(`etcd metric ${name} not found`);
     return Number(line.split(' ')[1]);
+  }
+
+  /** Stop and delete the data: the next start() is a brand new cluster whose revisions start over. */
+  async wipe(): Promise<void> {
+    await this.kill();
+    rmSync(join(this.dataDir, 'data'), { recursive: true, force: true });
   }
 
   /** Stop and delete the data dir. */

@@ -44,6 +44,12 @@ export interface EtcdSourceOptions {
   readonly grpcOptions?: Readonly<Record<string, string | number>>;
   /** Keys per page when reading a prefix. Default 1000. */
   readonly pageSize?: number;
+  /**
+   * Refuse answers from a member that has lost its leader (gRPC metadata `hasleader=true`, as
+   * etcd's Go client does for watches), so a partitioned member cannot feed stale data silently:
+   * its requests fail and the client moves on. Default true.
+   */
+  readonly requireLeader?: boolean;
 }
 
 const DEFAULT_GRPC_OPTIONS = {
@@ -130,6 +136,7 @@ export class EtcdSource implements Source {
     }
     this.client = new Etcd3(etcdOptions);
     this.etcdOptions = etcdOptions;
+    if (options.requireLeader !== false) requireLeader(this.client);
   }
 
   private readonly etcdOptions: IOptions;
@@ -383,6 +390,22 @@ export interface ClusterStatus {
   readonly leader: string | undefined;
   readonly members: readonly MemberStatus[];
   readonly alarms: readonly { readonly memberId: string; readonly alarm: string }[];
+}
+
+/**
+ * Add `hasleader=true` to every request's metadata. etcd3 builds all calls (streams included) on
+ * the metadata its authenticator returns, so that is where it goes.
+ */
+function requireLeader(client: Etcd3): void {
+  const authenticator = (
+    client as unknown as { pool: { authenticator: { getMetadata(): Promise<{ set(key: string, value: string): void }> } } }
+  ).pool.authenticator;
+  const original = authenticator.getMetadata.bind(authenticator);
+  authenticator.getMetadata = () =>
+    original().then((metadata) => {
+      metadata.set('hasleader', 'true');
+      return metadata;
+    });
 }
 
 export function toKeyValue(kv: IKeyValue): KeyValue {

@@ -145,8 +145,12 @@ export class EtcdPrefixWatch implements PrefixWatch {
     }
     if (res.canceled || Number(res.compact_revision) > 0) {
       const compacted = Number(res.compact_revision) > 0;
-      if (!compacted)
-        this.report(toDialsError(new Error(res.cancel_reason || 'watch canceled'), this.source.description, 'Watching', `${this.prefix}*`));
+      if (!compacted) {
+        const reason = new Error(res.cancel_reason || 'watch canceled');
+        // An expired auth token cancels the watch at creation: renew it before trying again.
+        this.renewTokenIf(reason);
+        this.report(toDialsError(reason, this.source.description, 'Watching', `${this.prefix}*`));
+      }
       // Compacted past our revision: the history we need is gone, so re-read and diff.
       this.restart(compacted);
       return;
@@ -183,12 +187,7 @@ export class EtcdPrefixWatch implements PrefixWatch {
 
   private fail(error: unknown): void {
     if (this.closed) return;
-    if (isAuthTokenError(error)) {
-      // etcd3 caches the token; drop it so the next stream authenticates again.
-      (
-        this.source.client as unknown as { pool: { authenticator: { invalidateMetadata(): void } } }
-      ).pool.authenticator.invalidateMetadata();
-    }
+    this.renewTokenIf(error);
     const dialsError = toDialsError(error, this.source.description, 'Watching', `${this.prefix}*`);
     if (this.live) {
       this.live = false;
@@ -196,6 +195,15 @@ export class EtcdPrefixWatch implements PrefixWatch {
     }
     this.report(dialsError);
     this.restart(this.needsReset);
+  }
+
+  private renewTokenIf(error: unknown): void {
+    if (isAuthTokenError(error)) {
+      // etcd3 caches the token; drop it so the next stream authenticates again.
+      (
+        this.source.client as unknown as { pool: { authenticator: { invalidateMetadata(): void } } }
+      ).pool.authenticator.invalidateMetadata();
+    }
   }
 
   private restart(reset: boolean): void {
@@ -218,8 +226,10 @@ export class EtcdPrefixWatch implements PrefixWatch {
 
   private report(error: Error): void {
     // While etcd stays down every retry fails the same way: say it once.
-    if (error.message === this.lastReported) return;
-    this.lastReported = error.message;
+    // While etcd stays down every retry fails the same way (only a timestamp differs): say it once.
+    const kind = error instanceof DialsError ? error.code : error.message;
+    if (kind === this.lastReported) return;
+    this.lastReported = kind;
     guard(() => this.listener.error(error));
   }
 
