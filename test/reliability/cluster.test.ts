@@ -22,15 +22,15 @@ describe('a three-node cluster', () => {
     const seen: number[][] = subscribers.map(() => []);
     let lastProgress = Date.now();
     let longestPause = 0;
-    subscribers.forEach((s, i) =>
+    for (const [i, s] of subscribers.entries()) {
       s.value$('counter').subscribe((v) => {
         if (typeof v !== 'number') return;
         seen[i]?.push(v);
         const now = Date.now();
         longestPause = Math.max(longestPause, now - lastProgress);
         lastProgress = now;
-      }),
-    );
+      });
+    }
     let reads = 0;
     let failedReads = 0;
     const sampler = setInterval(() => {
