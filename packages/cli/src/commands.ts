@@ -2,11 +2,13 @@ import { spawn } from 'node:child_process';
 import {
   type EtcdSource,
   getRelease,
+  isSecretPath,
   type KeyChange,
   listReleases,
   memorySource,
   namespaceOf,
   publishKeys,
+  REDACTED,
   type Release,
   rollbackRelease,
   withLock,
@@ -48,6 +50,11 @@ function namespaceFor(ctx: Context, key: string): string {
   return str(ctx.values, 'namespace') ?? namespaceOf(key.split('/').filter(Boolean).slice(0, 3).join('/'));
 }
 
+/** Values of secret keys (password, token, apiKey, ...) are shown only with --show-secrets. */
+function shown(ctx: Context, key: string, value: string | undefined): string | undefined {
+  return value === undefined || ctx.values['show-secrets'] === true || !isSecretPath(key) ? value : REDACTED;
+}
+
 function withSlash(prefix: string): string {
   return prefix.endsWith('/') ? prefix : `${prefix}/`;
 }
@@ -84,7 +91,7 @@ function printPlan(ctx: Context, p: ReturnType<typeof plan>, prefix: string, app
     },
     () =>
       [
-        ...p.put.map(([path, value]) => `${color.green('+')} ${prefix}${path} = ${value}`),
+        ...p.put.map(([path, value]) => `${color.green('+')} ${prefix}${path} = ${shown(ctx, prefix + path, value)}`),
         ...p.remove.map((path) => `${color.red('-')} ${prefix}${path}`),
         color.dim(
           `${p.put.length} to write, ${p.remove.length} to delete, ${p.same} unchanged${apply ? '' : ' (dry run: add --apply to write)'}`,
@@ -106,7 +113,8 @@ export const commands: Command[] = [
         ctx.out.result({ key, found: false }, () => `${color.red('not found:')} ${key}`);
         return 1;
       }
-      ctx.out.result({ ...kv, decoded: decode(kv.value) }, () => kv.value);
+      const value = shown(ctx, kv.key, kv.value) as string;
+      ctx.out.result({ ...kv, value, decoded: value === REDACTED ? REDACTED : decode(kv.value) }, () => value);
       return 0;
     },
   },
@@ -118,22 +126,25 @@ export const commands: Command[] = [
     async run(ctx) {
       const prefix = ctx.args[0] ?? '/';
       const { kvs, revision } = await (await ctx.source()).list(prefix);
-      ctx.out.result({ prefix, revision, keys: kvs.map((kv) => ({ key: kv.key, value: kv.value, modRevision: kv.modRevision })) }, () => {
-        if (kvs.length === 0) return color.dim(`no keys under ${prefix}`);
-        const lines: string[] = [];
-        let previous: string[] = [];
-        for (const kv of kvs) {
-          const parts = kv.key.slice(prefix.length).split('/');
-          let shared = 0;
-          while (shared < parts.length - 1 && parts[shared] === previous[shared]) shared++;
-          for (let i = shared; i < parts.length - 1; i++) lines.push(`${'  '.repeat(i)}${color.cyan(`${parts[i]}/`)}`);
-          lines.push(
-            `${'  '.repeat(parts.length - 1)}${parts[parts.length - 1]} ${color.dim('=')} ${kv.value.length > 80 ? `${kv.value.slice(0, 77)}...` : kv.value}`,
-          );
-          previous = parts;
-        }
-        return lines.join('\n');
-      });
+      ctx.out.result(
+        { prefix, revision, keys: kvs.map((kv) => ({ key: kv.key, value: shown(ctx, kv.key, kv.value), modRevision: kv.modRevision })) },
+        () => {
+          if (kvs.length === 0) return color.dim(`no keys under ${prefix}`);
+          const lines: string[] = [];
+          let previous: string[] = [];
+          for (const kv of kvs) {
+            const parts = kv.key.slice(prefix.length).split('/');
+            let shared = 0;
+            while (shared < parts.length - 1 && parts[shared] === previous[shared]) shared++;
+            for (let i = shared; i < parts.length - 1; i++) lines.push(`${'  '.repeat(i)}${color.cyan(`${parts[i]}/`)}`);
+            lines.push(
+              `${'  '.repeat(parts.length - 1)}${parts[parts.length - 1]} ${color.dim('=')} ${kv.value.length > 80 ? `${kv.value.slice(0, 77)}...` : kv.value}`,
+            );
+            previous = parts;
+          }
+          return lines.join('\n');
+        },
+      );
       return 0;
     },
   },
@@ -253,7 +264,10 @@ export const commands: Command[] = [
     examples: ['dials export /config/shop/dev/ --format yaml > config.yaml'],
     async run(ctx) {
       const [prefix] = need(ctx, 1, 'PREFIX') as [string];
-      const { kvs } = await (await ctx.source()).list(withSlash(prefix));
+      const kvs = (await (await ctx.source()).list(withSlash(prefix))).kvs.map((kv) => ({
+        ...kv,
+        value: shown(ctx, kv.key, kv.value) === REDACTED ? JSON.stringify(REDACTED) : kv.value,
+      }));
       const document = toDocument(kvs, withSlash(prefix));
       const format = str(ctx.values, 'format') ?? 'json';
       process.stdout.write(`${ctx.out.json ? JSON.stringify(document) : formatDocument(document, format, kvs, withSlash(prefix))}\n`);
@@ -271,6 +285,10 @@ export const commands: Command[] = [
       const [left, right] = await Promise.all([source.list(a), source.list(b)]);
       const l = new Map(left.kvs.map((kv) => [kv.key.slice(a.length), kv.value]));
       const r = new Map(right.kvs.map((kv) => [kv.key.slice(b.length), kv.value]));
+      // Compare the real values; show secret ones redacted.
+      const show = (prefix: string, values: Map<string, string>) => (path: string) => shown(ctx, prefix + path, values.get(path));
+      const showA = show(a, l);
+      const showB = show(b, r);
       const onlyA = [...l.keys()].filter((k) => !r.has(k));
       const onlyB = [...r.keys()].filter((k) => !l.has(k));
       const differ = [...l.keys()].filter((k) => r.has(k) && r.get(k) !== l.get(k));
@@ -278,14 +296,14 @@ export const commands: Command[] = [
         {
           onlyA,
           onlyB,
-          differ: differ.map((path) => ({ path, a: l.get(path), b: r.get(path) })),
+          differ: differ.map((path) => ({ path, a: showA(path), b: showB(path) })),
           same: l.size - onlyA.length - differ.length,
         },
         () =>
           [
-            ...onlyA.map((p) => `${color.red('<')} ${p} = ${l.get(p)}`),
-            ...onlyB.map((p) => `${color.green('>')} ${p} = ${r.get(p)}`),
-            ...differ.map((p) => `${color.yellow('~')} ${p}: ${l.get(p)} ${color.dim('→')} ${r.get(p)}`),
+            ...onlyA.map((p) => `${color.red('<')} ${p} = ${showA(p)}`),
+            ...onlyB.map((p) => `${color.green('>')} ${p} = ${showB(p)}`),
+            ...differ.map((p) => `${color.yellow('~')} ${p}: ${showA(p)} ${color.dim('→')} ${showB(p)}`),
             color.dim(`${onlyA.length} only in ${a}, ${onlyB.length} only in ${b}, ${differ.length} different`),
           ].join('\n'),
       );

@@ -29,6 +29,7 @@ const OPTIONS = {
   format: { type: 'string' },
   variant: { type: 'string' },
   context: { type: 'string' },
+  'show-secrets': { type: 'boolean' },
 } as const;
 
 const CONNECTION_HELP = `Connection (every command):
@@ -36,7 +37,8 @@ const CONNECTION_HELP = `Connection (every command):
   --user NAME[:PASS]    etcd user; the password from --password or DIALS_PASSWORD
   --cacert --cert --key TLS: CA, client certificate and key files
   --timeout MS          connect and request deadline (default 5000)
-  --json                machine-readable output`;
+  --json                machine-readable output
+  --show-secrets        show values of secret keys (password, token, apiKey, ...), redacted otherwise`;
 
 function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

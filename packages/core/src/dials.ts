@@ -17,6 +17,7 @@ import {
   withLock,
 } from './publish.js';
 import type { ConfigOf, InferOutput, SchemaMap, StandardSchemaV1 } from './schema.js';
+import { DEFAULT_SECRET_PATTERN, isSecretPath, REDACTED } from './secrets.js';
 import type { DialsStatus, PrefixWatch, RangeResult, Source, WatchBatch } from './types.js';
 
 /** One change for `publish()`: a value (validated by the path's schema), raw text, or a delete. */
@@ -53,6 +54,11 @@ export interface DialsOptions<TSchema extends SchemaMap = SchemaMap> {
   readonly cacheTtlMs?: number;
   /** Last-known-good file: written after changes, read when the source is down at start-up. */
   readonly snapshotFile?: string;
+  /**
+   * Paths (exact) or patterns (tested on the last segment) whose values are secret: redacted in
+   * `errors$`, never written to `snapshotFile`. Default: names like password, secret, token, apiKey.
+   */
+  readonly secrets?: readonly (string | RegExp)[];
 }
 
 /** One path's change within a revision. */
@@ -131,6 +137,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   private readonly schema: SchemaMap;
   private readonly cacheTtlMs: number;
   private readonly snapshotFile: string | undefined;
+  private readonly secrets: readonly (string | RegExp)[];
   private readonly layers: Layer[];
   /** The effective value of every path: what `get()` reads. */
   private readonly values = new Map<string, unknown>();
@@ -178,6 +185,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     this.schema = options.schema ?? {};
     this.cacheTtlMs = options.cacheTtlMs ?? 300_000;
     this.snapshotFile = options.snapshotFile;
+    this.secrets = options.secrets ?? [DEFAULT_SECRET_PATTERN];
     this.layers = this.prefixes.map((prefix) => ({
       prefix,
       data: new Map(),
@@ -579,13 +587,15 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     if (!decoded.ok) {
       const key = layer.prefix + path;
       const issues = decoded.issues.map((i) => `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
+      const secret = isSecretPath(path, this.secrets);
+      const show = (text: string) => (secret ? REDACTED : clip(text));
       const kept = this.appliedRaw.has(path)
-        ? `the last good value ${clip(this.appliedRaw.get(path) as string)} stays in force`
+        ? `the last good value ${show(this.appliedRaw.get(path) as string)} stays in force`
         : 'the key stays unset';
       this.report(
-        new DialsError('INVALID_VALUE', `Config value at ${key} failed its schema (${issues}): got ${clip(raw)}; ${kept}.`, {
+        new DialsError('INVALID_VALUE', `Config value at ${key} failed its schema (${issues}): got ${show(raw)}; ${kept}.`, {
           key,
-          raw,
+          raw: secret ? undefined : raw,
           issues: decoded.issues,
         }),
       );
@@ -700,7 +710,9 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     const file = this.snapshotFile;
     if (!file) return;
     const layers: Record<string, Record<string, string>> = {};
-    for (const layer of this.layers) layers[layer.prefix] = Object.fromEntries(layer.data);
+    // Secrets stay in memory: a file on disk is easier to leak than etcd.
+    for (const layer of this.layers)
+      layers[layer.prefix] = Object.fromEntries([...layer.data].filter(([path]) => !isSecretPath(path, this.secrets)));
     const content: SnapshotFileContent = {
       format: 'dials-snapshot/1',
       source: this.source.description,

@@ -30,6 +30,7 @@ export {
   withLock,
 } from './publish.js';
 export type { ConfigOf, InferOutput, SchemaMap, StandardIssue, StandardResult, StandardSchemaV1, ValueAt } from './schema.js';
+export { DEFAULT_SECRET_PATTERN, isSecretPath, REDACTED } from './secrets.js';
 export type {
   DialsStatus,
   KeyValue,
