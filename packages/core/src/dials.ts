@@ -363,7 +363,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
       const raw = 'raw' in change ? change.raw : JSON.stringify(change.value);
       if (raw === undefined)
         throw new DialsError('INVALID_VALUE', `publish: ${prefix + change.path} has no JSON form`, { key: prefix + change.path });
-      const decoded = decodeValue(raw, this.schema[change.path]);
+      const decoded = decodeValue(raw, this.schemaOf(change.path));
       if (!decoded.ok) {
         const issues = decoded.issues.map((i) => i.message).join('; ');
         throw new DialsError(
@@ -549,8 +549,18 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   private recompute(paths: readonly string[], revision: number): void {
     const changes: ConfigChange[] = [];
     for (const path of new Set(paths)) {
-      const change = this.recomputePath(path);
-      if (change) changes.push(change);
+      try {
+        const change = this.recomputePath(path);
+        if (change) changes.push(change);
+      } catch (error) {
+        // One key must never cost the others their revision: report it and go on.
+        this.report(
+          new DialsError('GENERAL', `Applying config path ${path} failed: ${messageOf(error)}; it keeps its last good value.`, {
+            key: path,
+            cause: error,
+          }),
+        );
+      }
     }
     this.currentRevision = Math.max(this.currentRevision, revision);
     if (changes.length === 0) return;
@@ -582,7 +592,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
       return { path, type: 'delete', value: fallback, previous };
     }
     if (this.appliedRaw.get(path) === raw) return undefined;
-    const schema = this.schema[path];
+    const schema = this.schemaOf(path);
     const decoded = decodeValue(raw, schema);
     if (!decoded.ok) {
       const key = layer.prefix + path;
@@ -616,10 +626,15 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   }
 
   private defaultOf(path: string): unknown {
-    const schema = this.schema[path];
+    const schema = this.schemaOf(path);
     if (!schema) return undefined;
     const result = validate(schema, undefined);
     return result.ok ? deepFreeze(result.value) : undefined;
+  }
+
+  /** The schema of `path`: an own property only, so a path named `constructor` or `toString` has none. */
+  private schemaOf(path: string): StandardSchemaV1 | undefined {
+    return Object.hasOwn(this.schema, path) ? this.schema[path] : undefined;
   }
 
   /** Schema defaults (`z.number().default(5)`) stand in for keys that are not set. */
