@@ -524,7 +524,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   private applyReset(layer: Layer, range: RangeResult): void {
     this.counters.resets++;
     const next = new Map<string, string>();
-    for (const kv of range.kvs) next.set(kv.key.slice(layer.prefix.length), kv.value);
+    for (const kv of range.kvs) next.set(intern(kv.key.slice(layer.prefix.length)), kv.value);
     const touched: string[] = [];
     for (const path of layer.data.keys()) if (!next.has(path)) touched.push(path);
     for (const [path, raw] of next) if (layer.data.get(path) !== raw) touched.push(path);
@@ -537,7 +537,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     this.counters.batches++;
     const touched: string[] = [];
     for (const event of batch.events) {
-      const path = event.key.slice(layer.prefix.length);
+      const path = intern(event.key.slice(layer.prefix.length));
       if (event.type === 'put' && event.value !== undefined) layer.data.set(path, event.value);
       else layer.data.delete(path);
       touched.push(path);
@@ -756,6 +756,14 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
       throw new DialsError('CLOSED', `This Dials instance (${this.prefixes.join(', ')}) is closed`);
     if (this.failed) throw this.failed;
   }
+}
+
+/**
+ * The canonical copy of a string (V8 internalizes property keys): `get('database/port')` with a
+ * literal then finds its key by identity instead of comparing characters (several times faster).
+ */
+function intern(text: string): string {
+  return Object.keys({ [text]: 0 })[0] as string;
 }
 
 function clip(raw: string): string {

@@ -42,7 +42,7 @@ export interface EtcdSourceOptions {
   readonly requestTimeoutMs?: number;
   /** Extra gRPC channel options, merged over Dials' defaults (keepalive every 10 s, 64 MiB messages). */
   readonly grpcOptions?: Readonly<Record<string, string | number>>;
-  /** Keys per page when reading a prefix. Default 1000. */
+  /** Keys per page when reading a prefix. Default 10 000 (a page over the message limit is halved and retried). */
   readonly pageSize?: number;
   /**
    * Refuse answers from a member that has lost its leader (gRPC metadata `hasleader=true`, as
@@ -113,7 +113,7 @@ export class EtcdSource implements Source {
     this.description = this.endpoints.join(',');
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5_000;
     this.startupTimeoutMs = options.startupTimeoutMs ?? 5_000;
-    this.pageSize = options.pageSize ?? 1_000;
+    this.pageSize = options.pageSize ?? 10_000;
     const tls = options.tls;
     const etcdOptions: IOptions = {
       hosts: [...this.endpoints],

@@ -48,10 +48,11 @@ export interface DialsMiddlewareOptions<TSchema extends SchemaMap = SchemaMap> {
  * app.get('/db', (req, res) => res.json({ host: req.config.database.host }));
  */
 export function dialsMiddleware<TSchema extends SchemaMap>(options: DialsMiddlewareOptions<TSchema>): RequestHandler {
-  const { dials, flags, context } = options;
+  const { dials, context } = options;
+  const flags = options.flags as Flags<RequestFlagTypes> | undefined;
   return (req: Request, _res: Response, next: NextFunction) => {
     req.config = dials.config as RequestConfig;
-    req.flags = new RequestFlags(flags as Flags<RequestFlagTypes> | undefined, context ? () => context(req) : undefined);
+    req.flags = new RequestFlags<RequestFlagTypes, unknown>(flags, context as ((request: unknown) => EvaluationContext) | undefined, req);
     next();
   };
 }

@@ -6,26 +6,37 @@ const NO_CONTEXT: EvaluationContext = Object.freeze({});
  * Flags bound to one request: the context is built from the request on first use, and each flag
  * is evaluated at most once per request, so a handler sees one answer however often it asks.
  */
-export class RequestFlags<TFlags extends FlagTypes = FlagTypes> {
+export class RequestFlags<TFlags extends FlagTypes = FlagTypes, TRequest = unknown> {
   private context: EvaluationContext | undefined;
-  private readonly seen = new Map<string, EvaluationDetails>();
+  // Most requests ask for one flag: keep it in two fields, and make a Map only for a second one.
+  private firstKey: string | undefined;
+  private firstDetails: EvaluationDetails | undefined;
+  private seen: Map<string, EvaluationDetails> | undefined;
 
   constructor(
     private readonly flags: Flags<TFlags> | undefined,
-    private readonly makeContext: (() => EvaluationContext) | undefined,
+    private readonly makeContext: ((request: TRequest) => EvaluationContext) | undefined,
+    private readonly request?: TRequest,
   ) {}
 
   /** The evaluation context of this request. */
   get evaluationContext(): EvaluationContext {
-    this.context ??= this.makeContext ? this.makeContext() : NO_CONTEXT;
+    this.context ??= this.makeContext ? this.makeContext(this.request as TRequest) : NO_CONTEXT;
     return this.context;
   }
 
   evaluate<TKey extends keyof TFlags & string>(key: TKey): EvaluationDetails<FlagValueOf<TFlags, TKey> | undefined> {
-    let details = this.seen.get(key);
+    if (key === this.firstKey) return this.firstDetails as EvaluationDetails<FlagValueOf<TFlags, TKey> | undefined>;
+    let details = this.seen?.get(key);
     if (!details) {
       details = this.flags ? (this.flags.evaluate(key, this.evaluationContext) as EvaluationDetails) : missing(key);
-      this.seen.set(key, details);
+      if (this.firstKey === undefined) {
+        this.firstKey = key;
+        this.firstDetails = details;
+      } else {
+        this.seen ??= new Map();
+        this.seen.set(key, details);
+      }
     }
     return details as EvaluationDetails<FlagValueOf<TFlags, TKey> | undefined>;
   }

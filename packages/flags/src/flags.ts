@@ -145,7 +145,7 @@ export class Flags<TFlags extends FlagTypes = FlagTypes> {
   /** Whether a boolean flag is on for this context (false when off, missing or broken). */
   isEnabled(key: BooleanFlagKey<TFlags>, context: EvaluationContext = NO_CONTEXT): boolean {
     const flag = this.flags.get(key);
-    return flag !== undefined && flag.evaluate(context).value === true;
+    return flag?.isEnabled(context) === true;
   }
 
   /** The flag's value, or `defaultValue` when it has none of that type. Typed by the default. */

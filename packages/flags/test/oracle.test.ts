@@ -36,6 +36,8 @@ async function compare(
           reason: expected.reason,
           errorCode: expected.errorCode,
         });
+        // isEnabled has its own fast path: it must agree too.
+        if (isBoolean) expect(flags.isEnabled(key, context as never), where).toBe(expected.value === true);
         compared++;
       }
     }

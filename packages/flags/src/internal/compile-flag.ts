@@ -69,7 +69,30 @@ export class CompiledFlag {
           });
     this.disabled = Object.freeze({ flagKey: key, value: undefined, reason: 'DISABLED' as const, flagMetadata: this.metadata });
     this.general = error(key, 'GENERAL', `Error evaluating targeting rule for flag '${key}'`, this.metadata);
+    this.isEnabled = this.compileIsEnabled();
   }
+
+  private compileIsEnabled(): (context: EvaluationContext) => boolean {
+    if (!this.enabled) return () => false;
+    const fallback = this.fallback.value === true;
+    const targeting = this.targeting;
+    if (!targeting) return () => fallback;
+    // The variants whose value is true, by name: no details object on the hot path.
+    const on = new Set([...this.byVariant].filter(([, d]) => d.value === true).map(([name]) => name));
+    return (context) => {
+      let result: unknown;
+      try {
+        result = targeting(context);
+      } catch {
+        return false;
+      }
+      if (result === null || result === undefined) return fallback;
+      return on.has(typeof result === 'string' ? result : String(result));
+    };
+  }
+
+  /** Whether the flag's value for `context` is `true`: evaluate() without building anything. */
+  readonly isEnabled: (context: EvaluationContext) => boolean;
 
   /** The variant's details (value undefined when the caller's default applies). Never throws. */
   evaluate(context: EvaluationContext): Details {
@@ -93,6 +116,7 @@ export class CompiledFlag {
 /** A flag whose document could not be compiled and has no good version to fall back on. */
 export class BrokenFlag {
   readonly enabled = true;
+  readonly isEnabled = () => false;
   private readonly details: Details;
   constructor(
     readonly key: string,

@@ -1,0 +1,110 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { createDials, memorySource } from '@dials/core';
+import { dialsMiddleware } from '@dials/express';
+import { createFlags } from '@dials/flags';
+import { DialsModule, FeatureFlag } from '@dials/nestjs';
+import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import autocannon from 'autocannon';
+import express from 'express';
+import { afterAll, expect, it } from 'vitest';
+import { QUICK, REPS, record, save } from './measure.js';
+
+afterAll(() => save('http'));
+const DURATION = QUICK ? 1 : 5;
+
+async function rps(url: string, headers: Record<string, string> = {}): Promise<number> {
+  const result = await autocannon({ url, connections: 50, duration: DURATION, headers });
+  return result.requests.average;
+}
+
+const flag = {
+  state: 'ENABLED',
+  variants: { on: true, off: false },
+  defaultVariant: 'off',
+  targeting: { if: [{ '==': [{ var: 'targetingKey' }, 'vip'] }, 'on', 'off'] },
+};
+const initial = { '/c/greeting': 'hello', '/f/beta': flag };
+
+it('HTTP overhead: a small Express route, bare and with dialsMiddleware + one flag', async () => {
+  const source = memorySource({ initial });
+  const dials = createDials({ source, prefix: '/c/' });
+  const flags = createFlags({ source, prefix: '/f/' });
+  await Promise.all([dials.ready(), flags.ready()]);
+  const bare = express();
+  bare.get('/', (_req, res) => {
+    res.json({ greeting: 'hello', beta: false });
+  });
+  const withDials = express();
+  withDials.use(dialsMiddleware({ dials, flags, context: (req) => ({ targetingKey: req.get('x-user-id') ?? 'anonymous' }) }));
+  withDials.get('/', (req, res) => {
+    res.json({ greeting: (req.config as { greeting: string }).greeting, beta: req.flags.isEnabled('beta') });
+  });
+  const listen = (app: express.Express) =>
+    new Promise<ReturnType<express.Express['listen']>>((resolve) => {
+      const server = app.listen(0, '127.0.0.1', () => resolve(server));
+    });
+  const servers = await Promise.all([listen(bare), listen(withDials)]);
+  const [bareUrl, dialsUrl] = servers.map((s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}/`) as [string, string];
+  const b: number[] = [];
+  const d: number[] = [];
+  for (let r = 0; r < (QUICK ? 1 : REPS); r++) {
+    b.push(await rps(bareUrl));
+    d.push(await rps(dialsUrl, { 'x-user-id': 'vip' }));
+  }
+  const bf = record('HTTP (Express 5, autocannon, 50 connections)', 'bare route', 'req/s', b);
+  const df = record(
+    'HTTP (Express 5, autocannon, 50 connections)',
+    'with dialsMiddleware, req.config and one req.flags evaluation',
+    'req/s',
+    d,
+  );
+  console.log(`http express: ${(((bf.median - df.median) / bf.median) * 100).toFixed(1)} % fewer requests/s than bare`);
+  for (const s of servers) s.close();
+  await Promise.all([dials.close(), flags.close()]);
+  expect(bf.median).toBeGreaterThan(0);
+}, 600_000);
+
+it('HTTP overhead: NestJS, bare and with @FeatureFlag (FeatureFlagGuard)', async () => {
+  @Controller()
+  class BareController {
+    @Get('bare')
+    bare() {
+      return { ok: true };
+    }
+
+    @FeatureFlag('beta')
+    @Get('gated')
+    gated() {
+      return { ok: true };
+    }
+  }
+  @Module({
+    imports: [
+      DialsModule.forRoot({
+        source: memorySource({ initial }),
+        prefix: '/c/',
+        flags: {
+          prefix: '/f/',
+          context: (req) => ({ targetingKey: String((req as { headers: Record<string, string> }).headers['x-user-id'] ?? '') }),
+        },
+      }),
+    ],
+    controllers: [BareController],
+  })
+  class AppModule {}
+  const app: INestApplication = await NestFactory.create(AppModule, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  const url = await app.getUrl();
+  const b: number[] = [];
+  const g: number[] = [];
+  for (let r = 0; r < (QUICK ? 1 : REPS); r++) {
+    b.push(await rps(`${url}/bare`, { 'x-user-id': 'vip' }));
+    g.push(await rps(`${url}/gated`, { 'x-user-id': 'vip' }));
+  }
+  const bf = record('HTTP (NestJS 11 on Express, autocannon, 50 connections)', 'bare route', 'req/s', b);
+  const gf = record('HTTP (NestJS 11 on Express, autocannon, 50 connections)', 'with @FeatureFlag (FeatureFlagGuard)', 'req/s', g);
+  console.log(`http nest: ${(((bf.median - gf.median) / bf.median) * 100).toFixed(1)} % fewer requests/s than bare`);
+  await app.close();
+}, 600_000);
