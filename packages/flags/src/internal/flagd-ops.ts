@@ -40,13 +40,16 @@ function toBucketing(entries: readonly unknown[]): Bucketing | null {
   return total > MAX_WEIGHT ? null : { variants, weights, total };
 }
 
+/** (hash × total) >> 32 for totals whose product with a 32-bit hash no longer fits in 53 bits. */
+function wideBucket(hash: number, total: number): number {
+  return Number((BigInt(hash) * BigInt(total)) >> 32n);
+}
+
 function pick(bucketing: Bucketing, bucketBy: string): unknown {
   const hash = murmur3(bucketBy);
-  // (hash × total) >> 32, exactly: with doubles while the product fits in 53 bits, else BigInt.
-  const bucket =
-    bucketing.total <= 2097152
-      ? Math.floor((hash * bucketing.total) / TWO_POW_32)
-      : Number((BigInt(hash) * BigInt(bucketing.total)) >> 32n);
+  // (hash × total) >> 32, exactly: with doubles while the product fits in 53 bits, else BigInt
+  // (in a function of its own, so this hot one stays small).
+  const bucket = bucketing.total <= 2097152 ? Math.floor((hash * bucketing.total) / TWO_POW_32) : wideBucket(hash, bucketing.total);
   let sum = 0;
   for (let i = 0; i < bucketing.weights.length; i++) {
     sum += bucketing.weights[i] as number;
@@ -67,9 +70,11 @@ function isLiteral(value: unknown): boolean {
 export function fractional(raw: readonly unknown[], parts: readonly Expr[], flagKey: string, top: boolean): Expr {
   // Only the flag's own context carries `$flagd`; inside map/filter/... flagd finds none.
   if (!top || parts.length === 0) return () => null;
-  const customFirst = typeof raw[0] === 'string' || (raw[0] !== null && typeof raw[0] === 'object' && !Array.isArray(raw[0]));
-  const literalBuckets = raw.slice(customFirst ? 1 : 0);
-  if (literalBuckets.every(isLiteral) && typeof raw[0] !== 'object') {
+  const first = raw[0];
+  const firstIsExpression = first !== null && typeof first === 'object' && !Array.isArray(first);
+  const literalBuckets = raw.slice(typeof first === 'string' || firstIsExpression ? 1 : 0);
+  // Literal buckets (the usual `[["on", 50], ["off", 50]]`) are prepared once, here.
+  if (!firstIsExpression && literalBuckets.every(isLiteral)) {
     const bucketing = toBucketing(literalBuckets);
     if (typeof raw[0] === 'string') {
       const bucketBy = raw[0];
@@ -146,10 +151,23 @@ export function semVer(raw: readonly unknown[], parts: readonly Expr[]): Expr {
 }
 
 /** `starts_with` / `ends_with`: two strings, else null. */
-export function startsOrEndsWith(op: 'starts_with' | 'ends_with', parts: readonly Expr[]): Expr {
+export function startsOrEndsWith(op: 'starts_with' | 'ends_with', parts: readonly Expr[], raw: readonly unknown[] = []): Expr {
   if (parts.length !== 2) return () => null;
   const [text, affix] = parts as [Expr, Expr];
   const starts = op === 'starts_with';
+  const fixed = raw[1];
+  if (typeof fixed === 'string') {
+    // The usual case, `ends_with(email, "@example.com")`: the affix is known now.
+    return starts
+      ? (data) => {
+          const s = text(data);
+          return typeof s === 'string' ? s.startsWith(fixed) : null;
+        }
+      : (data) => {
+          const s = text(data);
+          return typeof s === 'string' ? s.endsWith(fixed) : null;
+        };
+  }
   return (data) => {
     const s = text(data);
     const a = affix(data);

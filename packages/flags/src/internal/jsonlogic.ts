@@ -309,7 +309,7 @@ function compile(node: unknown, state: State, depth: number, top: boolean): Expr
     }
     case 'if':
     case '?:':
-      return compileIf(all());
+      return compileIf(all(), args);
     case 'in': {
       const [needle, haystack] = [sub(args[0]), sub(args[1])];
       const fixed = args[1];
@@ -411,7 +411,7 @@ function compile(node: unknown, state: State, depth: number, top: boolean): Expr
       return Array.isArray(raw) ? semVer(raw, all()) : constant(null);
     case 'starts_with':
     case 'ends_with':
-      return Array.isArray(raw) ? startsOrEndsWith(op, all()) : constant(null);
+      return Array.isArray(raw) ? startsOrEndsWith(op, all(), raw) : constant(null);
     default:
       throw new CompileError(`unknown operator "${op}"`);
   }
@@ -484,9 +484,22 @@ function compileComparison(op: string, parts: Expr[]): Expr {
   };
 }
 
-function compileIf(parts: Expr[]): Expr {
+function compileIf(parts: Expr[], raw: readonly unknown[] = []): Expr {
   if (parts.length === 0) return constant(null);
   if (parts.length === 1) return parts[0] as Expr;
+  // The usual `{"if": [condition, "on", "off"]}`: constant branches need no calls.
+  const [, thenValue, elseValue] = raw;
+  if (
+    parts.length === 3 &&
+    (thenValue === null || typeof thenValue !== 'object') &&
+    (elseValue === null || typeof elseValue !== 'object')
+  ) {
+    const condition = parts[0] as Expr;
+    return (data) => {
+      const c = condition(data);
+      return c === true || (c !== false && truthy(c)) ? thenValue : elseValue;
+    };
+  }
   const branches = [...parts];
   if (branches.length % 2 !== 1) branches.push(constant(null));
   const otherwise = branches.pop() as Expr;
