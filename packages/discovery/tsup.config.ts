@@ -1,10 +1,2 @@
-import { defineConfig } from 'tsup';
-
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-});
+// One build setup for every library package: ESM + CJS + types (see packages/core/tsup.config.ts).
+export { default } from '../core/tsup.config.js';

@@ -8,6 +8,7 @@ import {
   memorySource,
   namespaceOf,
   publishKeys,
+  type RangeResult,
   REDACTED,
   type Release,
   rollbackRelease,
@@ -84,7 +85,7 @@ function printPlan(ctx: Context, p: ReturnType<typeof plan>, prefix: string, app
   ctx.out.result(
     {
       prefix,
-      put: p.put.map(([path, value]) => ({ key: prefix + path, value })),
+      put: p.put.map(([path, value]) => ({ key: prefix + path, value: shown(ctx, prefix + path, value) })),
       delete: p.remove.map((path) => prefix + path),
       unchanged: p.same,
       applied: apply,
@@ -98,6 +99,24 @@ function printPlan(ctx: Context, p: ReturnType<typeof plan>, prefix: string, app
         ),
       ].join('\n'),
   );
+}
+
+/**
+ * Make the keys under `prefix` equal `wanted`: print the plan (a dry run) unless --apply, then write
+ * it compare-and-set against the revision it was planned at. Shared by import and sync.
+ */
+async function applyPlan(ctx: Context, wanted: ReadonlyMap<string, string>, current: RangeResult, prefix: string): Promise<number> {
+  const p = plan(wanted, current.kvs, prefix, ctx.values.delete === true);
+  if (ctx.values.apply !== true || (p.put.length === 0 && p.remove.length === 0)) {
+    printPlan(ctx, p, prefix, false);
+    return 0;
+  }
+  const changes: KeyChange[] = [
+    ...p.put.map(([path, value]) => ({ key: prefix + path, after: value })),
+    ...p.remove.map((path) => ({ key: prefix + path, after: undefined })),
+  ];
+  await write(ctx, changes, namespaceFor(ctx, prefix), { expectRevision: current.revision, guardPrefix: prefix });
+  return 0;
 }
 
 export const commands: Command[] = [
@@ -137,8 +156,9 @@ export const commands: Command[] = [
             let shared = 0;
             while (shared < parts.length - 1 && parts[shared] === previous[shared]) shared++;
             for (let i = shared; i < parts.length - 1; i++) lines.push(`${'  '.repeat(i)}${color.cyan(`${parts[i]}/`)}`);
+            const value = shown(ctx, kv.key, kv.value) as string;
             lines.push(
-              `${'  '.repeat(parts.length - 1)}${parts[parts.length - 1]} ${color.dim('=')} ${kv.value.length > 80 ? `${kv.value.slice(0, 77)}...` : kv.value}`,
+              `${'  '.repeat(parts.length - 1)}${parts[parts.length - 1]} ${color.dim('=')} ${value.length > 80 ? `${value.slice(0, 77)}...` : value}`,
             );
             previous = parts;
           }
@@ -209,9 +229,10 @@ export const commands: Command[] = [
         },
         batch: (batch) => {
           for (const e of batch.events) {
-            ctx.out.result({ revision: batch.revision, type: e.type, key: e.key, value: e.value }, () =>
+            const value = shown(ctx, e.key, e.value);
+            ctx.out.result({ revision: batch.revision, type: e.type, key: e.key, value }, () =>
               e.type === 'put'
-                ? `${color.dim(String(batch.revision))} ${color.green('put')} ${e.key} = ${e.value}`
+                ? `${color.dim(String(batch.revision))} ${color.green('put')} ${e.key} = ${value}`
                 : `${color.dim(String(batch.revision))} ${color.red('delete')} ${e.key}`,
             );
           }
@@ -242,19 +263,8 @@ export const commands: Command[] = [
       if (!prefix) throw new UsageError('import needs --prefix, e.g. --prefix /config/shop/dev/');
       const { entries } = readEntries(file, ctx.values.flags === true ? 'flags' : 'auto');
       const source = await ctx.source();
-      const current = await source.list(withSlash(prefix));
-      const p = plan(entries, current.kvs, withSlash(prefix), ctx.values.delete === true);
-      const apply = ctx.values.apply === true;
-      if (!apply || (p.put.length === 0 && p.remove.length === 0)) {
-        printPlan(ctx, p, withSlash(prefix), false);
-        return 0;
-      }
-      const changes: KeyChange[] = [
-        ...p.put.map(([path, value]) => ({ key: withSlash(prefix) + path, after: value })),
-        ...p.remove.map((path) => ({ key: withSlash(prefix) + path, after: undefined })),
-      ];
-      await write(ctx, changes, namespaceFor(ctx, withSlash(prefix)), { expectRevision: current.revision, guardPrefix: withSlash(prefix) });
-      return 0;
+      const target = withSlash(prefix);
+      return applyPlan(ctx, entries, await source.list(target), target);
     },
   },
   {
@@ -322,18 +332,7 @@ export const commands: Command[] = [
       const [a, b] = need(ctx, 2, 'two prefixes').map(withSlash) as [string, string];
       const source = await ctx.source();
       const [left, right] = await Promise.all([source.list(a), source.list(b)]);
-      const wanted = new Map(left.kvs.map((kv) => [kv.key.slice(a.length), kv.value]));
-      const p = plan(wanted, right.kvs, b, ctx.values.delete === true);
-      if (ctx.values.apply !== true || (p.put.length === 0 && p.remove.length === 0)) {
-        printPlan(ctx, p, b, false);
-        return 0;
-      }
-      const changes: KeyChange[] = [
-        ...p.put.map(([path, value]) => ({ key: b + path, after: value })),
-        ...p.remove.map((path) => ({ key: b + path, after: undefined })),
-      ];
-      await write(ctx, changes, namespaceFor(ctx, b), { expectRevision: right.revision, guardPrefix: b });
-      return 0;
+      return applyPlan(ctx, new Map(left.kvs.map((kv) => [kv.key.slice(a.length), kv.value])), right, b);
     },
   },
   {
