@@ -151,6 +151,26 @@ interface State {
   nodes: number;
   /** Inside a constant being folded: do not fold again. */
   folding: boolean;
+  /** Whether anything reads the shared `prev` register (a comparison); if not, `var` need not write it. */
+  readonly register: boolean;
+}
+
+const REGISTER_READERS = new Set(['==', '===', '!=', '!==', '<', '<=', '>', '>=']);
+
+/** Whether the tree has a comparison, the only reader of json-logic-engine's `prev` register. */
+function usesRegister(logic: unknown): boolean {
+  const stack = [logic];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    if (Array.isArray(node)) stack.push(...node);
+    else
+      for (const [key, value] of Object.entries(node)) {
+        if (REGISTER_READERS.has(key)) return true;
+        stack.push(value);
+      }
+  }
+  return false;
 }
 
 /**
@@ -160,7 +180,7 @@ interface State {
  */
 export function compileTargeting(logic: unknown, scope: FlagScope, limits: CompileLimits = DEFAULT_LIMITS): Expr {
   measure(logic, limits);
-  const state: State = { scope, limits, nodes: 0, folding: false };
+  const state: State = { scope, limits, nodes: 0, folding: false, register: usesRegister(logic) };
   return compile(logic, state, 0, true);
 }
 
@@ -424,11 +444,16 @@ function compileVar(raw: unknown, state: State, depth: number, top: boolean): Ex
     keyNode = raw[0];
     if (raw.length > 1) fallback = compile(raw[1], state, depth + 1, top);
   }
-  const finish = (value: unknown, data: unknown): unknown => {
-    const v = value ?? fallback(data);
-    PREV = v;
-    return typeof v === 'function' ? null : v;
-  };
+  const finish = state.register
+    ? (value: unknown, data: unknown): unknown => {
+        const v = value ?? fallback(data);
+        PREV = v;
+        return typeof v === 'function' ? null : v;
+      }
+    : (value: unknown, data: unknown): unknown => {
+        const v = value ?? fallback(data);
+        return typeof v === 'function' ? null : v;
+      };
   if (keyNode !== null && typeof keyNode === 'object') {
     const key = compile(keyNode, state, depth + 1, top);
     return (data) => {
