@@ -96,7 +96,7 @@ export interface DialsStats {
 
 interface Layer {
   readonly prefix: string;
-  readonly data: Map<string, string>;
+  data: Map<string, string>;
   watch: PrefixWatch | undefined;
   loaded: boolean;
   live: boolean;
@@ -525,12 +525,17 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     this.counters.resets++;
     const next = new Map<string, string>();
     for (const kv of range.kvs) next.set(intern(kv.key.slice(layer.prefix.length)), kv.value);
+    if (layer.data.size === 0) {
+      // The first load: every path is new, nothing to diff.
+      layer.data = next;
+      this.recompute([...next.keys()], Math.max(this.currentRevision, range.revision), true);
+      return;
+    }
     const touched: string[] = [];
     for (const path of layer.data.keys()) if (!next.has(path)) touched.push(path);
     for (const [path, raw] of next) if (layer.data.get(path) !== raw) touched.push(path);
-    layer.data.clear();
-    for (const [path, raw] of next) layer.data.set(path, raw);
-    this.recompute(touched, Math.max(this.currentRevision, range.revision));
+    layer.data = next;
+    this.recompute(touched, Math.max(this.currentRevision, range.revision), true);
   }
 
   private applyBatch(layer: Layer, batch: WatchBatch): void {
@@ -546,9 +551,9 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   }
 
   /** Re-derive the effective value of `paths` from the layers, then emit the changes together. */
-  private recompute(paths: readonly string[], revision: number): void {
+  private recompute(paths: readonly string[], revision: number, unique = false): void {
     const changes: ConfigChange[] = [];
-    for (const path of new Set(paths)) {
+    for (const path of unique ? paths : new Set(paths)) {
       try {
         const change = this.recomputePath(path);
         if (change) changes.push(change);
@@ -763,7 +768,8 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
  * literal then finds its key by identity instead of comparing characters (several times faster).
  */
 function intern(text: string): string {
-  return Object.keys({ [text]: 0 })[0] as string;
+  for (const key in { [text]: 0 }) return key;
+  return text;
 }
 
 function clip(raw: string): string {
