@@ -145,7 +145,9 @@ export class Flags<TFlags extends FlagTypes = FlagTypes> {
   /** Whether a boolean flag is on for this context (false when off, missing or broken). */
   isEnabled(key: BooleanFlagKey<TFlags>, context: EvaluationContext = NO_CONTEXT): boolean {
     const flag = this.flags.get(key);
-    return flag?.isEnabled(context) === true;
+    if (flag === undefined) return false;
+    const constant = flag.constantEnabled;
+    return constant !== undefined ? constant : flag.isEnabled(context);
   }
 
   /** The flag's value, or `defaultValue` when it has none of that type. Typed by the default. */

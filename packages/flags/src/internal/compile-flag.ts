@@ -70,6 +70,7 @@ export class CompiledFlag {
     this.disabled = Object.freeze({ flagKey: key, value: undefined, reason: 'DISABLED' as const, flagMetadata: this.metadata });
     this.general = error(key, 'GENERAL', `Error evaluating targeting rule for flag '${key}'`, this.metadata);
     this.isEnabled = this.compileIsEnabled();
+    this.constantEnabled = !this.enabled ? false : this.targeting ? undefined : this.fallback.value === true;
   }
 
   private compileIsEnabled(): (context: EvaluationContext) => boolean {
@@ -93,6 +94,8 @@ export class CompiledFlag {
 
   /** Whether the flag's value for `context` is `true`: evaluate() without building anything. */
   readonly isEnabled: (context: EvaluationContext) => boolean;
+  /** The answer of `isEnabled` when it does not depend on the context (no targeting, or disabled). */
+  readonly constantEnabled: boolean | undefined;
 
   /** The variant's details (value undefined when the caller's default applies). Never throws. */
   evaluate(context: EvaluationContext): Details {
@@ -117,6 +120,7 @@ export class CompiledFlag {
 export class BrokenFlag {
   readonly enabled = true;
   readonly isEnabled = () => false;
+  readonly constantEnabled = false;
   private readonly details: Details;
   constructor(
     readonly key: string,
