@@ -1,8 +1,10 @@
 import { BehaviorSubject, distinctUntilChanged, Observable, Subject, type Subscriber } from 'rxjs';
+import type { ChangeSet, ConfigChange, DialsOptions, DialsSnapshot, DialsStats, PublishChange, PublishOptions } from './dials-options.js';
 import { DialsError, messageOf } from './errors.js';
 import { type ClusterStatus, EtcdSource } from './etcd-source.js';
 import { buildConfigTree, isUnsafePath } from './internal/config-tree.js';
-import { decodeValue, deepFreeze, validate } from './internal/decode.js';
+import { clip, decodeValue, deepFreeze, validate } from './internal/decode.js';
+import { FetchCache } from './internal/fetch-cache.js';
 import { catchSubscriberErrors, releaseSource, retainSource } from './internal/lifecycle.js';
 import { readSnapshotFile, type SnapshotFileContent, writeSnapshotFile } from './internal/snapshot-file.js';
 import {
@@ -20,79 +22,7 @@ import type { ConfigOf, InferOutput, SchemaMap, StandardSchemaV1 } from './schem
 import { DEFAULT_SECRET_PATTERN, isSecretPath, REDACTED } from './secrets.js';
 import type { DialsStatus, PrefixWatch, RangeResult, Source, WatchBatch } from './types.js';
 
-/** One change for `publish()`: a value (validated by the path's schema), raw text, or a delete. */
-export type PublishChange =
-  | { readonly path: string; readonly value: unknown }
-  | { readonly path: string; readonly raw: string }
-  | { readonly path: string; readonly delete: true };
-
-export interface PublishOptions {
-  /** Why: recorded in the release. */
-  readonly message?: string;
-  /** Who: recorded in the release. Default `DIALS_AUTHOR`, else the OS user. */
-  readonly author?: string;
-  /** Compare-and-set: write nothing if the prefix changed after this revision (CONFLICT). */
-  readonly expectRevision?: number;
-  /** A temporary override: the keys are bound to a lease and disappear after `ttlMs`. */
-  readonly ttlMs?: number;
-  /** The layer to write to. Default: the last (most specific) prefix. */
-  readonly prefix?: string;
-  /** Called after each transaction of a large publish. */
-  readonly onProgress?: (written: number, total: number) => void;
-}
-
-export interface DialsOptions<TSchema extends SchemaMap = SchemaMap> {
-  /** Where the values live: `etcdSource()`, `memorySource()` or `fileSource()`. */
-  readonly source: Source;
-  /** The key prefix to load and watch, e.g. `/config/shop/production/`. Give this or `layers`. */
-  readonly prefix?: string;
-  /** Prefixes from general to specific; a path in a later layer overrides the same path in earlier ones. */
-  readonly layers?: readonly string[];
-  /** A schema per config path (zod, or any Standard Schema): values are validated and typed. */
-  readonly schema?: TSchema;
-  /** Longest time data is served without confirmation from the source before a re-read. Default 300 000 ms. */
-  readonly cacheTtlMs?: number;
-  /** Last-known-good file: written after changes, read when the source is down at start-up. */
-  readonly snapshotFile?: string;
-  /**
-   * Paths (exact) or patterns (tested on the last segment) whose values are secret: redacted in
-   * `errors$`, never written to `snapshotFile`. Default: names like password, secret, token, apiKey.
-   */
-  readonly secrets?: readonly (string | RegExp)[];
-}
-
-/** One path's change within a revision. */
-export interface ConfigChange {
-  readonly path: string;
-  readonly type: 'put' | 'delete';
-  /** The new value (after the schema), or the schema's default / undefined after a delete. */
-  readonly value: unknown;
-  readonly previous: unknown;
-}
-
-/** Every change of one revision, delivered together. */
-export interface ChangeSet {
-  readonly revision: number;
-  readonly changes: readonly ConfigChange[];
-}
-
-/** An immutable view of all values at one revision. */
-export interface DialsSnapshot {
-  readonly revision: number;
-  readonly values: Readonly<Record<string, unknown>>;
-}
-
-/** Counters for operators and tests. */
-export interface DialsStats {
-  /** Re-reads of a prefix because its data went unconfirmed for `cacheTtlMs`. */
-  readonly ttlRereads: number;
-  /** Full reads of a prefix (start-up, compaction, resync, TTL). */
-  readonly resets: number;
-  /** Revisions applied from watches. */
-  readonly batches: number;
-  /** Prefix watches open on the source. */
-  readonly watches: number;
-}
+export type { ChangeSet, ConfigChange, DialsOptions, DialsSnapshot, DialsStats, PublishChange, PublishOptions };
 
 interface Layer {
   readonly prefix: string;
@@ -104,15 +34,7 @@ interface Layer {
   refreshing: boolean;
 }
 
-interface FetchEntry {
-  value: unknown;
-  fetchedAt: number;
-  pending: Promise<unknown> | undefined;
-}
-
 type PathSubscribers = Set<Subscriber<unknown>>;
-
-const RAW_IN_MESSAGE = 120;
 
 /**
  * Typed live configuration: loads the prefix (or layers), keeps an in-memory snapshot fresh with
@@ -144,7 +66,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   /** The raw text behind each applied value (the last good one when a newer raw failed). */
   private readonly appliedRaw = new Map<string, string>();
   private readonly pathSubscribers = new Map<string, PathSubscribers>();
-  private readonly fetchCache = new Map<string, FetchEntry>();
+  private readonly fetchCache: FetchCache;
   private readonly statusSubject = new BehaviorSubject<DialsStatus>('connecting');
   private readonly changesSubject = new Subject<ChangeSet>();
   private readonly errorsSubject = new Subject<DialsError>();
@@ -184,6 +106,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     this.prefixes = [...prefixes];
     this.schema = options.schema ?? {};
     this.cacheTtlMs = options.cacheTtlMs ?? 300_000;
+    this.fetchCache = new FetchCache(options.source, this.cacheTtlMs, (error) => this.report(error));
     this.snapshotFile = options.snapshotFile;
     this.secrets = options.secrets ?? [DEFAULT_SECRET_PATTERN];
     this.layers = this.prefixes.map((prefix) => ({
@@ -312,35 +235,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
       const layer = this.layers[i] as Layer;
       if (layer.loaded && key.startsWith(layer.prefix)) return this.values.get(key.slice(layer.prefix.length)) as TValue | undefined;
     }
-    const entry = this.fetchCache.get(key);
-    if (entry && !entry.pending && Date.now() - entry.fetchedAt > this.cacheTtlMs) {
-      entry.pending = this.readKey(key, schema).then(
-        (value) => {
-          entry.value = value;
-          entry.fetchedAt = Date.now();
-          return value;
-        },
-        (error: unknown) => this.report(error as DialsError),
-      );
-      entry.pending.finally(() => {
-        entry.pending = undefined;
-      });
-    }
-    if (entry && entry.fetchedAt > 0) return entry.value as TValue | undefined;
-    if (entry?.pending) return (await entry.pending) as TValue | undefined;
-    const fresh: FetchEntry = { value: undefined, fetchedAt: 0, pending: undefined };
-    fresh.pending = this.readKey(key, schema);
-    this.fetchCache.set(key, fresh);
-    try {
-      fresh.value = await fresh.pending;
-      fresh.fetchedAt = Date.now();
-      return fresh.value as TValue | undefined;
-    } catch (error) {
-      this.fetchCache.delete(key);
-      throw error;
-    } finally {
-      fresh.pending = undefined;
-    }
+    return this.fetchCache.fetch(key, schema);
   }
 
   /**
@@ -678,26 +573,6 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     }
   }
 
-  // ---- fetch ---------------------------------------------------------------------------------
-
-  private async readKey(key: string, schema: StandardSchemaV1 | undefined): Promise<unknown> {
-    const kv = await this.source.get(key);
-    if (!kv) return undefined;
-    const decoded = decodeValue(kv.value, schema);
-    if (!decoded.ok) {
-      throw new DialsError(
-        'INVALID_VALUE',
-        `Value at ${key} failed its schema (${decoded.issues.map((i) => i.message).join('; ')}): got ${clip(kv.value)}`,
-        {
-          key,
-          raw: kv.value,
-          issues: decoded.issues,
-        },
-      );
-    }
-    return decoded.value;
-  }
-
   // ---- snapshot file -------------------------------------------------------------------------
 
   private async restoreSnapshot(file: string): Promise<void> {
@@ -770,8 +645,4 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
 function intern(text: string): string {
   for (const key in { [text]: 0 }) return key;
   return text;
-}
-
-function clip(raw: string): string {
-  return raw.length > RAW_IN_MESSAGE ? `${JSON.stringify(raw.slice(0, RAW_IN_MESSAGE))}…` : JSON.stringify(raw);
 }

@@ -66,3 +66,10 @@ export function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+const RAW_IN_MESSAGE = 120;
+
+/** A raw value for a message: quoted, and cut at 120 characters. */
+export function clip(raw: string): string {
+  return raw.length > RAW_IN_MESSAGE ? `${JSON.stringify(raw.slice(0, RAW_IN_MESSAGE))}…` : JSON.stringify(raw);
+}

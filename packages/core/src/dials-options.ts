@@ -1,0 +1,76 @@
+import type { SchemaMap } from './schema.js';
+import type { Source } from './types.js';
+
+/** One change for `publish()`: a value (validated by the path's schema), raw text, or a delete. */
+export type PublishChange =
+  | { readonly path: string; readonly value: unknown }
+  | { readonly path: string; readonly raw: string }
+  | { readonly path: string; readonly delete: true };
+
+export interface PublishOptions {
+  /** Why: recorded in the release. */
+  readonly message?: string;
+  /** Who: recorded in the release. Default `DIALS_AUTHOR`, else the OS user. */
+  readonly author?: string;
+  /** Compare-and-set: write nothing if the prefix changed after this revision (CONFLICT). */
+  readonly expectRevision?: number;
+  /** A temporary override: the keys are bound to a lease and disappear after `ttlMs`. */
+  readonly ttlMs?: number;
+  /** The layer to write to. Default: the last (most specific) prefix. */
+  readonly prefix?: string;
+  /** Called after each transaction of a large publish. */
+  readonly onProgress?: (written: number, total: number) => void;
+}
+
+export interface DialsOptions<TSchema extends SchemaMap = SchemaMap> {
+  /** Where the values live: `etcdSource()`, `memorySource()` or `fileSource()`. */
+  readonly source: Source;
+  /** The key prefix to load and watch, e.g. `/config/shop/production/`. Give this or `layers`. */
+  readonly prefix?: string;
+  /** Prefixes from general to specific; a path in a later layer overrides the same path in earlier ones. */
+  readonly layers?: readonly string[];
+  /** A schema per config path (zod, or any Standard Schema): values are validated and typed. */
+  readonly schema?: TSchema;
+  /** Longest time data is served without confirmation from the source before a re-read. Default 300 000 ms. */
+  readonly cacheTtlMs?: number;
+  /** Last-known-good file: written after changes, read when the source is down at start-up. */
+  readonly snapshotFile?: string;
+  /**
+   * Paths (exact) or patterns (tested on the last segment) whose values are secret: redacted in
+   * `errors$`, never written to `snapshotFile`. Default: names like password, secret, token, apiKey.
+   */
+  readonly secrets?: readonly (string | RegExp)[];
+}
+
+/** One path's change within a revision. */
+export interface ConfigChange {
+  readonly path: string;
+  readonly type: 'put' | 'delete';
+  /** The new value (after the schema), or the schema's default / undefined after a delete. */
+  readonly value: unknown;
+  readonly previous: unknown;
+}
+
+/** Every change of one revision, delivered together. */
+export interface ChangeSet {
+  readonly revision: number;
+  readonly changes: readonly ConfigChange[];
+}
+
+/** An immutable view of all values at one revision. */
+export interface DialsSnapshot {
+  readonly revision: number;
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
+/** Counters for operators and tests. */
+export interface DialsStats {
+  /** Re-reads of a prefix because its data went unconfirmed for `cacheTtlMs`. */
+  readonly ttlRereads: number;
+  /** Full reads of a prefix (start-up, compaction, resync, TTL). */
+  readonly resets: number;
+  /** Revisions applied from watches. */
+  readonly batches: number;
+  /** Prefix watches open on the source. */
+  readonly watches: number;
+}
