@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EtcdServer } from './etcd.js';
 
 export interface TestPki {
   readonly dir: string;
@@ -79,5 +80,19 @@ export function makePki(): TestPki {
     clientCert: join(dir, 'client.pem'),
     clientKey: join(dir, 'client.key'),
     otherCa: join(dir, 'other-ca.pem'),
+  };
+}
+
+/** An etcd that serves clients over TLS and requires client certificates, with its PKI; `destroy()` removes both. */
+export async function startTlsEtcd(): Promise<{ pki: TestPki; server: EtcdServer; destroy(): Promise<void> }> {
+  const pki = makePki();
+  const server = await EtcdServer.start({ tls: { ca: pki.ca, cert: pki.serverCert, key: pki.serverKey, clientCertAuth: true } });
+  return {
+    pki,
+    server,
+    destroy: async () => {
+      await server.destroy();
+      rmSync(pki.dir, { recursive: true, force: true });
+    },
   };
 }

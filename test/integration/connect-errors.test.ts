@@ -1,8 +1,7 @@
-import { rmSync } from 'node:fs';
 import { createDials, type DialsError, etcdSource } from '@dials/core';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makePki, type TestPki } from '../helpers/certs.js';
+import { startTlsEtcd, type TestPki } from '../helpers/certs.js';
 import { EtcdServer, freePort } from '../helpers/etcd.js';
 import { uniquePrefix } from '../helpers/keys.js';
 
@@ -78,14 +77,11 @@ describe('connection errors name the endpoint and the cause', () => {
   describe('with TLS', () => {
     let pki: TestPki;
     let server: EtcdServer;
+    let destroy: () => Promise<void>;
     beforeAll(async () => {
-      pki = makePki();
-      server = await EtcdServer.start({ tls: { ca: pki.ca, cert: pki.serverCert, key: pki.serverKey, clientCertAuth: true } });
+      ({ pki, server, destroy } = await startTlsEtcd());
     });
-    afterAll(async () => {
-      await server.destroy();
-      rmSync(pki.dir, { recursive: true, force: true });
-    });
+    afterAll(() => destroy());
 
     it('connects with the CA, a client certificate and its key', async () => {
       const dials = createDials({

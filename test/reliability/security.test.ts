@@ -7,7 +7,7 @@ import { createDials, type DialsError, etcdSource } from '@dials/core';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { makePki, type TestPki } from '../helpers/certs.js';
+import { startTlsEtcd, type TestPki } from '../helpers/certs.js';
 import { EtcdServer } from '../helpers/etcd.js';
 import { until } from '../helpers/events.js';
 
@@ -115,14 +115,11 @@ describe('secret config keys', () => {
 describe('TLS with client certificates', () => {
   let pki: TestPki;
   let server: EtcdServer;
+  let destroy: () => Promise<void>;
   beforeAll(async () => {
-    pki = makePki();
-    server = await EtcdServer.start({ tls: { ca: pki.ca, cert: pki.serverCert, key: pki.serverKey, clientCertAuth: true } });
+    ({ pki, server, destroy } = await startTlsEtcd());
   });
-  afterAll(async () => {
-    await server.destroy();
-    rmSync(pki.dir, { recursive: true, force: true });
-  });
+  afterAll(() => destroy());
 
   it('a client without a certificate is refused clearly, within the start-up timeout', async () => {
     const noCert = createDials({
