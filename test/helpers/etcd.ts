@@ -62,6 +62,10 @@ export interface EtcdOptions {
   readonly clusterToken?: string;
   /** Serve clients over TLS with these PEM files; `clientCertAuth` requires client certificates. */
   readonly tls?: { readonly ca: string; readonly cert: string; readonly key: string; readonly clientCertAuth?: boolean };
+  /** The address etcd listens on (default 127.0.0.1). */
+  readonly host?: string;
+  /** Run etcd inside this network namespace (`ip netns exec`), see `TestNetwork`. */
+  readonly netns?: string;
 }
 
 /**
@@ -94,8 +98,12 @@ export class EtcdServer {
     return new EtcdServer(findEtcd(), options.clientPort ?? (await freePort()), options.peerPort ?? (await freePort()), options);
   }
 
+  get host(): string {
+    return this.options.host ?? '127.0.0.1';
+  }
+
   get endpoint(): string {
-    return `127.0.0.1:${this.clientPort}`;
+    return `${this.host}:${this.clientPort}`;
   }
 
   get url(): string {
@@ -110,7 +118,7 @@ export class EtcdServer {
     if (this.process) return;
     const tls = this.options.tls;
     const client = this.url;
-    const peer = `http://127.0.0.1:${this.peerPort}`;
+    const peer = `http://${this.host}:${this.peerPort}`;
     const name = this.options.name ?? 'n1';
     const args = [
       '--name',
@@ -141,7 +149,9 @@ export class EtcdServer {
       ...(tls?.clientCertAuth ? ['--client-cert-auth'] : []),
       ...(this.options.extraArgs ?? []),
     ];
-    const child = spawn(this.binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // `ip netns exec` execs etcd in place, so signals sent to the child reach etcd itself.
+    const [command, argv] = this.options.netns ? ['ip', ['netns', 'exec', this.options.netns, this.binary, ...args]] : [this.binary, args];
+    const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
