@@ -1,5 +1,6 @@
 import { createDials, etcdSource } from '@dials/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { z } from 'zod';
 import { EtcdServer } from '../helpers/etcd.js';
 import { rawClient, uniquePrefix } from '../helpers/keys.js';
 
@@ -30,3 +31,54 @@ it('loads a prefix of 100 000 keys (12 MB, three times gRPC default 4 MiB limit)
   await dials.close();
   etcd.close();
 }, 120_000);
+
+it('a first load in many pages, decoded while later pages arrive, applies exactly what one read does', async () => {
+  const base = uniquePrefix('paged-base');
+  const override = uniquePrefix('paged-override');
+  const etcd = rawClient(server.endpoint);
+  for (let i = 0; i < 60; i++) await etcd.put(`${base}k${i}`).value(JSON.stringify({ n: i }));
+  await etcd.put(`${base}port`).value('5432');
+  await etcd.put(`${base}bad`).value('"not a number"'); // sorts first: in the first page
+  await etcd.put(`${override}k3`).value('"from override"');
+  await etcd.put(`${override}k40`).value('"from override"');
+  const schema = { port: z.coerce.number(), bad: z.number() };
+
+  const open = (pageSize: number) => {
+    const source = etcdSource({ endpoints: server.endpoint, pageSize });
+    const list = source.list.bind(source);
+    const pages = { early: 0 };
+    source.list = (prefix, onPage) =>
+      list(
+        prefix,
+        onPage &&
+          ((kvs, offset) => {
+            pages.early++;
+            onPage(kvs, offset);
+          }),
+      );
+    const dials = createDials({ source, layers: [base, override], schema });
+    const errors: string[] = [];
+    dials.errors$.subscribe((e) => errors.push(`${e.code} ${e.message}`));
+    const changes: string[] = [];
+    dials.changes$.subscribe((c) => changes.push(...c.changes.map((ch) => `${ch.type} ${ch.path} ${JSON.stringify(ch.value)}`)));
+    return { dials, errors, changes, pages };
+  };
+  const paged = open(7);
+  const whole = open(1_000);
+  await Promise.all([paged.dials.ready(), whole.dials.ready()]);
+
+  expect(paged.pages.early).toBeGreaterThan(5); // the base layer's 62 keys came in 9 pages, 8 decoded early
+  expect(whole.pages.early).toBe(0);
+  expect(paged.dials.snapshot.values).toEqual(whole.dials.snapshot.values);
+  expect(paged.dials.get('k3')).toBe('from override');
+  expect(paged.dials.get('k5')).toEqual({ n: 5 });
+  expect(paged.dials.get('port')).toBe(5432);
+  expect(paged.dials.get('bad')).toBeUndefined();
+  expect(paged.errors).toEqual(whole.errors);
+  expect(paged.errors.join('\n')).toMatch(new RegExp(`INVALID_VALUE .*${base}bad`));
+  expect([...paged.changes].sort()).toEqual([...whole.changes].sort());
+  await Promise.all([paged.dials.close(), whole.dials.close()]);
+  await etcd.delete().prefix(base);
+  await etcd.delete().prefix(override);
+  etcd.close();
+});

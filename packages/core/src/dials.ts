@@ -3,7 +3,7 @@ import type { ChangeSet, ConfigChange, DialsOptions, DialsSnapshot, DialsStats, 
 import { DialsError, messageOf } from './errors.js';
 import { type ClusterStatus, EtcdSource } from './etcd-source.js';
 import { buildConfigTree, isUnsafePath } from './internal/config-tree.js';
-import { clip, decodeValue, deepFreeze, validate } from './internal/decode.js';
+import { clip, type Decoded, decodeValue, deepFreeze, validate } from './internal/decode.js';
 import { FetchCache } from './internal/fetch-cache.js';
 import { catchSubscriberErrors, releaseSource, retainSource } from './internal/lifecycle.js';
 import { readSnapshotFile, type SnapshotFileContent, writeSnapshotFile } from './internal/snapshot-file.js';
@@ -20,7 +20,7 @@ import {
 } from './publish.js';
 import type { ConfigOf, InferOutput, SchemaMap, StandardSchemaV1 } from './schema.js';
 import { DEFAULT_SECRET_PATTERN, isSecretPath, REDACTED } from './secrets.js';
-import type { DialsStatus, PrefixWatch, RangeResult, Source, WatchBatch } from './types.js';
+import type { DialsStatus, KeyValue, PrefixWatch, RangeResult, Source, WatchBatch } from './types.js';
 
 export type { ChangeSet, ConfigChange, DialsOptions, DialsSnapshot, DialsStats, PublishChange, PublishOptions };
 
@@ -32,6 +32,8 @@ interface Layer {
   live: boolean;
   unconfirmed: boolean;
   refreshing: boolean;
+  /** Pages of the first read decoded while later pages were on their way (see `PrefixListener.page`), in key order. */
+  early: { readonly paths: string[]; readonly raws: string[]; readonly decoded: Decoded[] } | undefined;
 }
 
 type PathSubscribers = Set<Subscriber<unknown>>;
@@ -117,6 +119,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
       live: false,
       unconfirmed: false,
       refreshing: false,
+      early: undefined,
     }));
     this.applyDefaults();
     retainSource(this.source);
@@ -388,6 +391,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
           settle();
           this.updateStatus();
         },
+        page: (kvs, offset) => this.decodeEarly(layer, kvs, offset),
         batch: (batch) => this.applyBatch(layer, batch),
         status: (status) => {
           layer.live = status === 'ready';
@@ -416,14 +420,38 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
 
   // ---- applying changes ----------------------------------------------------------------------
 
+  /** Decode a page of the first read now, while etcd sends the next; `applyReset` uses what still matches. */
+  private decodeEarly(layer: Layer, kvs: readonly KeyValue[], offset: number): void {
+    if (layer.loaded || layer.data.size > 0) return;
+    // Offset 0 starts a read (the previous one may have failed part-way); a page that does not
+    // follow on from the pages before it ends early decoding for this read.
+    if (offset === 0) layer.early = { paths: [], raws: [], decoded: [] };
+    else if (layer.early?.paths.length !== offset) layer.early = undefined;
+    if (!layer.early) return;
+    const { paths, raws, decoded } = layer.early;
+    for (const kv of kvs) {
+      const path = intern(kv.key.slice(layer.prefix.length));
+      paths.push(path);
+      raws.push(kv.value);
+      decoded.push(decodeValue(kv.value, this.schemaOf(path)));
+    }
+  }
+
   private applyReset(layer: Layer, range: RangeResult): void {
     this.counters.resets++;
+    const early = layer.data.size === 0 ? layer.early : undefined;
+    layer.early = undefined;
     const next = new Map<string, string>();
-    for (const kv of range.kvs) next.set(intern(kv.key.slice(layer.prefix.length)), kv.value);
+    const kvs = range.kvs;
+    for (let i = 0; i < kvs.length; i++) {
+      const kv = kvs[i] as KeyValue;
+      const path = early && i < early.paths.length && early.raws[i] === kv.value ? (early.paths[i] as string) : undefined;
+      next.set(path ?? intern(kv.key.slice(layer.prefix.length)), kv.value);
+    }
     if (layer.data.size === 0) {
-      // The first load: every path is new, nothing to diff.
+      // The first load: every path is new, nothing to diff, and each raw value is at hand.
       layer.data = next;
-      this.recompute([...next.keys()], Math.max(this.currentRevision, range.revision), true);
+      this.applyLoaded(layer, Math.max(this.currentRevision, range.revision), early);
       return;
     }
     const touched: string[] = [];
@@ -448,20 +476,42 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   /** Re-derive the effective value of `paths` from the layers, then emit the changes together. */
   private recompute(paths: readonly string[], revision: number, unique = false): void {
     const changes: ConfigChange[] = [];
-    for (const path of unique ? paths : new Set(paths)) {
-      try {
-        const change = this.recomputePath(path);
-        if (change) changes.push(change);
-      } catch (error) {
-        // One key must never cost the others their revision: report it and go on.
-        this.report(
-          new DialsError('GENERAL', `Applying config path ${path} failed: ${messageOf(error)}; it keeps its last good value.`, {
-            key: path,
-            cause: error,
-          }),
-        );
-      }
+    for (const path of unique ? paths : new Set(paths)) this.collect(changes, path, () => this.recomputePath(path));
+    this.emit(changes, revision);
+  }
+
+  /** A layer's first load: each of its paths takes its raw value, unless a layer above has the path. */
+  private applyLoaded(layer: Layer, revision: number, early: Layer['early']): void {
+    const above = this.layers.slice(this.layers.indexOf(layer) + 1).filter((l) => l.data.size > 0);
+    const changes: ConfigChange[] = [];
+    let i = 0;
+    for (const [path, raw] of layer.data) {
+      // Decoded early only if it was this very path and value (the map keeps the read's order).
+      const decoded = early && i < early.paths.length && early.paths[i] === path && early.raws[i] === raw ? early.decoded[i] : undefined;
+      i++;
+      if (above.length > 0 && above.some((l) => l.data.has(path))) continue;
+      this.collect(changes, path, () => this.applyRaw(path, raw, layer, decoded));
     }
+    this.emit(changes, revision);
+  }
+
+  private collect(changes: ConfigChange[], path: string, apply: () => ConfigChange | undefined): void {
+    try {
+      const change = apply();
+      if (change) changes.push(change);
+    } catch (error) {
+      // One key must never cost the others their revision: report it and go on.
+      this.report(
+        new DialsError('GENERAL', `Applying config path ${path} failed: ${messageOf(error)}; it keeps its last good value.`, {
+          key: path,
+          cause: error,
+        }),
+      );
+    }
+  }
+
+  /** Emit the changes of one revision together: every value is in place before anyone hears of it. */
+  private emit(changes: readonly ConfigChange[], revision: number): void {
     this.currentRevision = Math.max(this.currentRevision, revision);
     if (changes.length === 0) return;
     this.generation++;
@@ -482,18 +532,23 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
       layer = this.layers[i] as Layer;
       raw = layer.data.get(path);
     }
-    const previous = this.values.get(path);
     if (raw === undefined || layer === undefined) {
       if (!this.appliedRaw.has(path)) return undefined;
+      const previous = this.values.get(path);
       this.appliedRaw.delete(path);
       const fallback = this.defaultOf(path);
       if (fallback === undefined) this.values.delete(path);
       else this.values.set(path, fallback);
       return { path, type: 'delete', value: fallback, previous };
     }
+    return this.applyRaw(path, raw, layer);
+  }
+
+  /** Decode and validate `raw`, the effective raw value of `path` (from `layer`), and apply it. */
+  private applyRaw(path: string, raw: string, layer: Layer, early?: Decoded): ConfigChange | undefined {
     if (this.appliedRaw.get(path) === raw) return undefined;
-    const schema = this.schemaOf(path);
-    const decoded = decodeValue(raw, schema);
+    const previous = this.values.get(path);
+    const decoded = early ?? decodeValue(raw, this.schemaOf(path));
     if (!decoded.ok) {
       const key = layer.prefix + path;
       const issues = decoded.issues.map((i) => `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
@@ -641,8 +696,12 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
 /**
  * The canonical copy of a string (V8 internalizes property keys): `get('database/port')` with a
  * literal then finds its key by identity instead of comparing characters (several times faster).
+ * A dictionary-mode object, not a literal `{ [text]: 0 }`: a literal makes V8 build a hidden class
+ * for every distinct key, which cost twice as much on a first load of 100 000 keys.
  */
 function intern(text: string): string {
-  for (const key in { [text]: 0 }) return key;
+  const holder = Object.create(null) as Record<string, 0>;
+  holder[text] = 0;
+  for (const key in holder) return key;
   return text;
 }

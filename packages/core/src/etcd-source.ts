@@ -42,7 +42,7 @@ export interface EtcdSourceOptions {
   readonly requestTimeoutMs?: number;
   /** Extra gRPC channel options, merged over Dials' defaults (keepalive every 10 s, 64 MiB messages). */
   readonly grpcOptions?: Readonly<Record<string, string | number>>;
-  /** Keys per page when reading a prefix. Default 10 000 (a page over the message limit is halved and retried). */
+  /** Keys per page when reading a prefix. Default 25 000 (a page over the message limit is halved and retried); the next page is asked for while this one is decoded. */
   readonly pageSize?: number;
   /**
    * Refuse answers from a member that has lost its leader (gRPC metadata `hasleader=true`, as
@@ -113,7 +113,7 @@ export class EtcdSource implements Source {
     this.description = this.endpoints.join(',');
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5_000;
     this.startupTimeoutMs = options.startupTimeoutMs ?? 5_000;
-    this.pageSize = options.pageSize ?? 10_000;
+    this.pageSize = options.pageSize ?? 25_000;
     const tls = options.tls;
     const etcdOptions: IOptions = {
       hosts: [...this.endpoints],
@@ -242,18 +242,19 @@ export class EtcdSource implements Source {
     }
   }
 
-  /** Every key under `prefix`, in pages, all at the revision of the first page. */
-  async list(prefix: string): Promise<RangeResult> {
+  /**
+   * Every key under `prefix`, in pages, all at the revision of the first page. The next page is
+   * asked for before this one is converted and handed to `onPage`, so etcd serves it meanwhile.
+   */
+  async list(prefix: string, onPage?: (kvs: readonly KeyValue[], offset: number) => void): Promise<RangeResult> {
     const end = prefixEnd(prefix);
     const kvs: KeyValue[] = [];
-    let start = Buffer.from(prefix);
     let revision: number | undefined;
     let limit = this.pageSize;
-    try {
+    const fetch = async (start: Buffer): Promise<Awaited<ReturnType<typeof this.client.kv.range>>> => {
       for (;;) {
-        let res: Awaited<ReturnType<typeof this.client.kv.range>>;
         try {
-          res = await this.client.kv.range({ key: start, range_end: end, limit, revision, sort_order: 'None' });
+          return await this.client.kv.range({ key: start, range_end: end, limit, revision, sort_order: 'None' });
         } catch (error) {
           // A page over the gRPC message limit: halve the page and try again.
           if (error instanceof GRPCResourceExhastedError && limit > 1) {
@@ -262,11 +263,26 @@ export class EtcdSource implements Source {
           }
           throw error;
         }
+      }
+    };
+    try {
+      let res = await fetch(Buffer.from(prefix));
+      for (;;) {
         revision ??= Number(res.header.revision);
-        for (const kv of res.kvs) kvs.push(toKeyValue(kv));
         const last = res.kvs[res.kvs.length - 1];
-        if (!res.more || !last) break;
-        start = Buffer.concat([last.key, Buffer.from([0])]);
+        const next = res.more && last ? fetch(Buffer.concat([last.key, Buffer.from([0])])) : undefined;
+        // If converting this page throws, the request already sent must not become an unhandled rejection.
+        next?.catch(() => undefined);
+        const offset = kvs.length;
+        const page = res.kvs.map(toKeyValue);
+        for (const kv of page) kvs.push(kv);
+        if (onPage && next) {
+          // Let the next request go out before the receiver spends time on this page.
+          await new Promise((resolve) => setImmediate(resolve));
+          onPage(page, offset);
+        }
+        if (!next) break;
+        res = await next;
       }
     } catch (error) {
       throw toDialsError(error, this.description, 'Reading', `${prefix}*`);

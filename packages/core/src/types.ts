@@ -41,6 +41,13 @@ export interface PrefixListener {
    * re-read (compaction, a lost history, a cache expiry). The receiver computes the differences.
    */
   reset(range: RangeResult): void;
+  /**
+   * Optional: each page of the first read as it arrives, before `reset()` gets them all, while the
+   * next page is on its way, so that the receiver can decode them meanwhile. `offset` is the
+   * page's position in the read (0 starts a new read). Nothing is applied from a page: `reset()`
+   * still decides.
+   */
+  page?(kvs: readonly KeyValue[], offset: number): void;
   /** The changes of one revision, in revision order, never a revision twice. */
   batch(batch: WatchBatch): void;
   /** `ready` once the watch is live (again), `stale` while the source cannot be reached. */
@@ -95,7 +102,8 @@ export interface Source {
   connect(): Promise<void>;
   get(key: string): Promise<KeyValue | undefined>;
   /** Every key under `prefix` at one revision, read in pages. */
-  list(prefix: string): Promise<RangeResult>;
+  /** Every key under `prefix` at one revision; `onPage` hears each page as it arrives (see `PrefixListener.page`). */
+  list(prefix: string, onPage?: (kvs: readonly KeyValue[], offset: number) => void): Promise<RangeResult>;
   put(key: string, value: string, options?: PutOptions): Promise<{ revision: number }>;
   delete(key: string): Promise<{ revision: number; deleted: number }>;
   deletePrefix(prefix: string): Promise<{ revision: number; deleted: number }>;

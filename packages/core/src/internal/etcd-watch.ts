@@ -2,7 +2,7 @@ import { castGrpcError, type IWatchRequest, type IWatchResponse } from 'etcd3';
 import { DialsError } from '../errors.js';
 import type { EtcdSource } from '../etcd-source.js';
 import { toKeyValue } from '../etcd-source.js';
-import type { PrefixListener, PrefixWatch, WatchEvent } from '../types.js';
+import type { KeyValue, PrefixListener, PrefixWatch, WatchEvent } from '../types.js';
 import { isAuthTokenError, toDialsError } from './etcd-errors.js';
 import { prefixEnd } from './keys.js';
 import { guard } from './kv-store.js';
@@ -73,7 +73,13 @@ export class EtcdPrefixWatch implements PrefixWatch {
 
   /** Read the prefix and hand it to the listener, unless the watch already went further. */
   private async reset(force: boolean): Promise<void> {
-    const range = await this.source.list(this.prefix);
+    // The first read is the big one: the receiver may decode its pages while later ones arrive.
+    const listener = this.listener;
+    const onPage =
+      this.applied === 0 && listener.page
+        ? (kvs: readonly KeyValue[], offset: number) => guard(() => listener.page?.(kvs, offset))
+        : undefined;
+    const range = await this.source.list(this.prefix, onPage);
     if (this.closed) return;
     this.needsReset = false;
     this.wiped = false;
