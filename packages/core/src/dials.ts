@@ -476,7 +476,14 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   /** Re-derive the effective value of `paths` from the layers, then emit the changes together. */
   private recompute(paths: readonly string[], revision: number, unique = false): void {
     const changes: ConfigChange[] = [];
-    for (const path of unique ? paths : new Set(paths)) this.collect(changes, path, () => this.recomputePath(path));
+    for (const path of unique ? paths : new Set(paths)) {
+      try {
+        const change = this.recomputePath(path);
+        if (change) changes.push(change);
+      } catch (error) {
+        this.reportApplyError(path, error);
+      }
+    }
     this.emit(changes, revision);
   }
 
@@ -490,24 +497,24 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
       const decoded = early && i < early.paths.length && early.paths[i] === path && early.raws[i] === raw ? early.decoded[i] : undefined;
       i++;
       if (above.length > 0 && above.some((l) => l.data.has(path))) continue;
-      this.collect(changes, path, () => this.applyRaw(path, raw, layer, decoded));
+      try {
+        const change = this.applyRaw(path, raw, layer, decoded);
+        if (change) changes.push(change);
+      } catch (error) {
+        this.reportApplyError(path, error);
+      }
     }
     this.emit(changes, revision);
   }
 
-  private collect(changes: ConfigChange[], path: string, apply: () => ConfigChange | undefined): void {
-    try {
-      const change = apply();
-      if (change) changes.push(change);
-    } catch (error) {
-      // One key must never cost the others their revision: report it and go on.
-      this.report(
-        new DialsError('GENERAL', `Applying config path ${path} failed: ${messageOf(error)}; it keeps its last good value.`, {
-          key: path,
-          cause: error,
-        }),
-      );
-    }
+  /** One key must never cost the others their revision: report it and go on. */
+  private reportApplyError(path: string, error: unknown): void {
+    this.report(
+      new DialsError('GENERAL', `Applying config path ${path} failed: ${messageOf(error)}; it keeps its last good value.`, {
+        key: path,
+        cause: error,
+      }),
+    );
   }
 
   /** Emit the changes of one revision together: every value is in place before anyone hears of it. */
@@ -697,7 +704,9 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
  * The canonical copy of a string (V8 internalizes property keys): `get('database/port')` with a
  * literal then finds its key by identity instead of comparing characters (several times faster).
  * A dictionary-mode object, not a literal `{ [text]: 0 }`: a literal makes V8 build a hidden class
- * for every distinct key, which cost twice as much on a first load of 100 000 keys.
+ * for every distinct key, which cost twice as much on a first load of 100 000 keys. The key is read
+ * back rather than `text` returned: `text` only becomes a thin reference to the canonical string,
+ * and a map keyed by thin references made `get()` 1.7× `Map.get` instead of 1.4×.
  */
 function intern(text: string): string {
   const holder = Object.create(null) as Record<string, 0>;
