@@ -2,8 +2,9 @@ import { BehaviorSubject, distinctUntilChanged, Observable, Subject, type Subscr
 import type { ChangeSet, ConfigChange, DialsOptions, DialsSnapshot, DialsStats, PublishChange, PublishOptions } from './dials-options.js';
 import { DialsError, messageOf } from './errors.js';
 import { type ClusterStatus, EtcdSource } from './etcd-source.js';
-import { buildConfigTree, isUnsafePath } from './internal/config-tree.js';
-import { clip, type Decoded, decodeValue, deepFreeze, validate } from './internal/decode.js';
+import { ConfigState, type Layer as LayerData } from './internal/config-state.js';
+import { buildConfigTree } from './internal/config-tree.js';
+import { clip, decodeValue } from './internal/decode.js';
 import { FetchCache } from './internal/fetch-cache.js';
 import { catchSubscriberErrors, releaseSource, retainSource } from './internal/lifecycle.js';
 import { readSnapshotFile, type SnapshotFileContent, writeSnapshotFile } from './internal/snapshot-file.js';
@@ -19,21 +20,18 @@ import {
   withLock,
 } from './publish.js';
 import type { ConfigOf, InferOutput, SchemaMap, StandardSchemaV1 } from './schema.js';
-import { DEFAULT_SECRET_PATTERN, isSecretPath, REDACTED } from './secrets.js';
-import type { DialsStatus, KeyValue, PrefixWatch, RangeResult, Source, WatchBatch } from './types.js';
+import { DEFAULT_SECRET_PATTERN, isSecretPath } from './secrets.js';
+import type { DialsStatus, PrefixWatch, Source } from './types.js';
 
 export type { ChangeSet, ConfigChange, DialsOptions, DialsSnapshot, DialsStats, PublishChange, PublishOptions };
 
-interface Layer {
-  readonly prefix: string;
-  data: Map<string, string>;
+/** A layer as Dials runs it: its raw values (see ConfigState) and its watch. */
+interface Layer extends LayerData {
   watch: PrefixWatch | undefined;
   loaded: boolean;
   live: boolean;
   unconfirmed: boolean;
   refreshing: boolean;
-  /** Pages of the first read decoded while later pages were on their way (see `PrefixListener.page`), in key order. */
-  early: { readonly paths: string[]; readonly raws: string[]; readonly decoded: Decoded[] } | undefined;
 }
 
 type PathSubscribers = Set<Subscriber<unknown>>;
@@ -58,23 +56,20 @@ export function createDials<TSchema extends SchemaMap = SchemaMap>(options: Dial
 export class Dials<TSchema extends SchemaMap = SchemaMap> {
   readonly source: Source;
   readonly prefixes: readonly string[];
-  private readonly schema: SchemaMap;
   private readonly cacheTtlMs: number;
   private readonly snapshotFile: string | undefined;
   private readonly secrets: readonly (string | RegExp)[];
   private readonly layers: Layer[];
-  /** The effective value of every path: what `get()` reads. */
-  private readonly values = new Map<string, unknown>();
-  /** The raw text behind each applied value (the last good one when a newer raw failed). */
-  private readonly appliedRaw = new Map<string, string>();
+  /** The effective value of every path, derived from the layers' raw values. */
+  private readonly state: ConfigState;
+  /** `state.values`, held here too: `get()` is the hot path. */
+  private readonly values: Map<string, unknown>;
   private readonly pathSubscribers = new Map<string, PathSubscribers>();
   private readonly fetchCache: FetchCache;
   private readonly statusSubject = new BehaviorSubject<DialsStatus>('connecting');
   private readonly changesSubject = new Subject<ChangeSet>();
   private readonly errorsSubject = new Subject<DialsError>();
   private readonly generation$ = new BehaviorSubject(0);
-  private currentRevision = 0;
-  private generation = 0;
   private snapshotCache: { generation: number; snapshot: DialsSnapshot } | undefined;
   private configCache: { generation: number; config: unknown } | undefined;
   private starting: Promise<void> | undefined;
@@ -85,7 +80,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   private abortStart: (() => void) | undefined;
   private failed: DialsError | undefined;
   private readonly stopCatching: () => void;
-  private readonly counters = { ttlRereads: 0, resets: 0, batches: 0 };
+  private ttlRereads = 0;
 
   /** Status: `connecting`, then `ready`; `stale` while the source is unreachable; `error`; `closed`. */
   readonly status$: Observable<DialsStatus>;
@@ -106,7 +101,6 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     }
     this.source = options.source;
     this.prefixes = [...prefixes];
-    this.schema = options.schema ?? {};
     this.cacheTtlMs = options.cacheTtlMs ?? 300_000;
     this.fetchCache = new FetchCache(options.source, this.cacheTtlMs, (error) => this.report(error));
     this.snapshotFile = options.snapshotFile;
@@ -121,7 +115,14 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
       refreshing: false,
       early: undefined,
     }));
-    this.applyDefaults();
+    this.state = new ConfigState(this.layers, {
+      schema: options.schema ?? {},
+      secrets: this.secrets,
+      report: (error) => this.report(error),
+      onChanges: (changes) => this.notify(changes),
+    });
+    this.values = this.state.values;
+    this.state.applyDefaults();
     retainSource(this.source);
     this.stopCatching = catchSubscriberErrors((error) => this.report(error));
     this.status$ = this.statusSubject.pipe(distinctUntilChanged());
@@ -150,7 +151,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
 
   /** The highest revision applied. */
   get revision(): number {
-    return this.currentRevision;
+    return this.state.revision;
   }
 
   /**
@@ -203,12 +204,12 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
 
   /** All values at the current revision, immutable; the same object until the next change. */
   get snapshot(): DialsSnapshot {
-    if (this.snapshotCache?.generation !== this.generation) {
+    if (this.snapshotCache?.generation !== this.state.generation) {
       const values: Record<string, unknown> = Object.create(null);
       for (const [path, value] of this.values) values[path] = value;
       this.snapshotCache = {
-        generation: this.generation,
-        snapshot: Object.freeze({ revision: this.currentRevision, values: Object.freeze(values) }),
+        generation: this.state.generation,
+        snapshot: Object.freeze({ revision: this.state.revision, values: Object.freeze(values) }),
       };
     }
     return this.snapshotCache.snapshot;
@@ -216,15 +217,15 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
 
   /** The typed nested config (`config.database.host`) at the current revision, frozen; built once per revision. */
   get config(): ConfigOf<TSchema> {
-    if (this.configCache?.generation !== this.generation) {
-      this.configCache = { generation: this.generation, config: buildConfigTree(this.values) };
+    if (this.configCache?.generation !== this.state.generation) {
+      this.configCache = { generation: this.state.generation, config: buildConfigTree(this.values) };
     }
     return this.configCache.config as ConfigOf<TSchema>;
   }
 
   /** Counters: re-reads, resets, applied batches, open watches. */
   get stats(): DialsStats {
-    return { ...this.counters, watches: this.layers.filter((l) => l.watch).length };
+    return { ttlRereads: this.ttlRereads, ...this.state.counters, watches: this.layers.filter((l) => l.watch).length };
   }
 
   /**
@@ -261,7 +262,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
       const raw = 'raw' in change ? change.raw : JSON.stringify(change.value);
       if (raw === undefined)
         throw new DialsError('INVALID_VALUE', `publish: ${prefix + change.path} has no JSON form`, { key: prefix + change.path });
-      const decoded = decodeValue(raw, this.schemaOf(change.path));
+      const decoded = decodeValue(raw, this.state.schemaOf(change.path));
       if (!decoded.ok) {
         const issues = decoded.issues.map((i) => i.message).join('; ');
         throw new DialsError(
@@ -386,13 +387,13 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
       };
       layer.watch = this.source.watch(layer.prefix, {
         reset: (range) => {
-          this.applyReset(layer, range);
+          this.state.applyReset(layer, range);
           layer.loaded = true;
           settle();
           this.updateStatus();
         },
-        page: (kvs, offset) => this.decodeEarly(layer, kvs, offset),
-        batch: (batch) => this.applyBatch(layer, batch),
+        page: (kvs, offset) => this.state.decodeEarly(layer, kvs, offset),
+        batch: (batch) => this.state.applyBatch(layer, batch),
         status: (status) => {
           layer.live = status === 'ready';
           if (layer.live) layer.unconfirmed = false;
@@ -418,193 +419,17 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     else if (allLoaded || this.restoredFromFile) this.statusSubject.next('stale');
   }
 
-  // ---- applying changes ----------------------------------------------------------------------
+  // ---- changes ------------------------------------------------------------------------------
 
-  /** Decode a page of the first read now, while etcd sends the next; `applyReset` uses what still matches. */
-  private decodeEarly(layer: Layer, kvs: readonly KeyValue[], offset: number): void {
-    if (layer.loaded || layer.data.size > 0) return;
-    // Offset 0 starts a read (the previous one may have failed part-way); a page that does not
-    // follow on from the pages before it ends early decoding for this read.
-    if (offset === 0) layer.early = { paths: [], raws: [], decoded: [] };
-    else if (layer.early?.paths.length !== offset) layer.early = undefined;
-    if (!layer.early) return;
-    const { paths, raws, decoded } = layer.early;
-    for (const kv of kvs) {
-      const path = intern(kv.key.slice(layer.prefix.length));
-      paths.push(path);
-      raws.push(kv.value);
-      decoded.push(decodeValue(kv.value, this.schemaOf(path)));
-    }
-  }
-
-  private applyReset(layer: Layer, range: RangeResult): void {
-    this.counters.resets++;
-    const early = layer.data.size === 0 ? layer.early : undefined;
-    layer.early = undefined;
-    const next = new Map<string, string>();
-    const kvs = range.kvs;
-    for (let i = 0; i < kvs.length; i++) {
-      const kv = kvs[i] as KeyValue;
-      const path = early && i < early.paths.length && early.raws[i] === kv.value ? (early.paths[i] as string) : undefined;
-      next.set(path ?? intern(kv.key.slice(layer.prefix.length)), kv.value);
-    }
-    if (layer.data.size === 0) {
-      // The first load: every path is new, nothing to diff, and each raw value is at hand.
-      layer.data = next;
-      this.applyLoaded(layer, Math.max(this.currentRevision, range.revision), early);
-      return;
-    }
-    const touched: string[] = [];
-    for (const path of layer.data.keys()) if (!next.has(path)) touched.push(path);
-    for (const [path, raw] of next) if (layer.data.get(path) !== raw) touched.push(path);
-    layer.data = next;
-    this.recompute(touched, Math.max(this.currentRevision, range.revision), true);
-  }
-
-  private applyBatch(layer: Layer, batch: WatchBatch): void {
-    this.counters.batches++;
-    const touched: string[] = [];
-    for (const event of batch.events) {
-      const path = intern(event.key.slice(layer.prefix.length));
-      if (event.type === 'put' && event.value !== undefined) layer.data.set(path, event.value);
-      else layer.data.delete(path);
-      touched.push(path);
-    }
-    this.recompute(touched, batch.revision);
-  }
-
-  /** Re-derive the effective value of `paths` from the layers, then emit the changes together. */
-  private recompute(paths: readonly string[], revision: number, unique = false): void {
-    const changes: ConfigChange[] = [];
-    for (const path of unique ? paths : new Set(paths)) {
-      try {
-        const change = this.recomputePath(path);
-        if (change) changes.push(change);
-      } catch (error) {
-        this.reportApplyError(path, error);
-      }
-    }
-    this.emit(changes, revision);
-  }
-
-  /** A layer's first load: each of its paths takes its raw value, unless a layer above has the path. */
-  private applyLoaded(layer: Layer, revision: number, early: Layer['early']): void {
-    const above = this.layers.slice(this.layers.indexOf(layer) + 1).filter((l) => l.data.size > 0);
-    const changes: ConfigChange[] = [];
-    let i = 0;
-    for (const [path, raw] of layer.data) {
-      // Decoded early only if it was this very path and value (the map keeps the read's order).
-      const decoded = early && i < early.paths.length && early.paths[i] === path && early.raws[i] === raw ? early.decoded[i] : undefined;
-      i++;
-      if (above.length > 0 && above.some((l) => l.data.has(path))) continue;
-      try {
-        const change = this.applyRaw(path, raw, layer, decoded);
-        if (change) changes.push(change);
-      } catch (error) {
-        this.reportApplyError(path, error);
-      }
-    }
-    this.emit(changes, revision);
-  }
-
-  /** One key must never cost the others their revision: report it and go on. */
-  private reportApplyError(path: string, error: unknown): void {
-    this.report(
-      new DialsError('GENERAL', `Applying config path ${path} failed: ${messageOf(error)}; it keeps its last good value.`, {
-        key: path,
-        cause: error,
-      }),
-    );
-  }
-
-  /** Emit the changes of one revision together: every value is in place before anyone hears of it. */
-  private emit(changes: readonly ConfigChange[], revision: number): void {
-    this.currentRevision = Math.max(this.currentRevision, revision);
-    if (changes.length === 0) return;
-    this.generation++;
-    // Every value of the revision is in place before anyone hears of it: no torn reads.
+  /** Tell everyone about the changes of one revision: path subscribers, `changes$`, `config$`, the snapshot file. */
+  private notify(changes: ConfigChange[]): void {
     for (const change of changes) {
       const subscribers = this.pathSubscribers.get(change.path);
       if (subscribers) for (const s of [...subscribers]) s.next(change.value);
     }
-    this.changesSubject.next({ revision: this.currentRevision, changes });
-    this.generation$.next(this.generation);
+    this.changesSubject.next({ revision: this.state.revision, changes });
+    this.generation$.next(this.state.generation);
     this.scheduleSnapshot();
-  }
-
-  private recomputePath(path: string): ConfigChange | undefined {
-    let raw: string | undefined;
-    let layer: Layer | undefined;
-    for (let i = this.layers.length - 1; i >= 0 && raw === undefined; i--) {
-      layer = this.layers[i] as Layer;
-      raw = layer.data.get(path);
-    }
-    if (raw === undefined || layer === undefined) {
-      if (!this.appliedRaw.has(path)) return undefined;
-      const previous = this.values.get(path);
-      this.appliedRaw.delete(path);
-      const fallback = this.defaultOf(path);
-      if (fallback === undefined) this.values.delete(path);
-      else this.values.set(path, fallback);
-      return { path, type: 'delete', value: fallback, previous };
-    }
-    return this.applyRaw(path, raw, layer);
-  }
-
-  /** Decode and validate `raw`, the effective raw value of `path` (from `layer`), and apply it. */
-  private applyRaw(path: string, raw: string, layer: Layer, early?: Decoded): ConfigChange | undefined {
-    if (this.appliedRaw.get(path) === raw) return undefined;
-    const previous = this.values.get(path);
-    const decoded = early ?? decodeValue(raw, this.schemaOf(path));
-    if (!decoded.ok) {
-      const key = layer.prefix + path;
-      const issues = decoded.issues.map((i) => `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
-      const secret = isSecretPath(path, this.secrets);
-      const show = (text: string) => (secret ? REDACTED : clip(text));
-      const kept = this.appliedRaw.has(path)
-        ? `the last good value ${show(this.appliedRaw.get(path) as string)} stays in force`
-        : 'the key stays unset';
-      this.report(
-        new DialsError('INVALID_VALUE', `Config value at ${key} failed its schema (${issues}): got ${show(raw)}; ${kept}.`, {
-          key,
-          raw: secret ? undefined : raw,
-          issues: decoded.issues,
-        }),
-      );
-      return undefined;
-    }
-    if (isUnsafePath(path)) {
-      this.report(
-        new DialsError(
-          'UNSAFE_KEY',
-          `Config path ${layer.prefix + path} has a segment (__proto__, constructor or prototype) that is left out of config$; get('${path}') still reads it.`,
-          { key: layer.prefix + path },
-        ),
-      );
-    }
-    this.appliedRaw.set(path, raw);
-    this.values.set(path, decoded.value);
-    return { path, type: 'put', value: decoded.value, previous };
-  }
-
-  private defaultOf(path: string): unknown {
-    const schema = this.schemaOf(path);
-    if (!schema) return undefined;
-    const result = validate(schema, undefined);
-    return result.ok ? deepFreeze(result.value) : undefined;
-  }
-
-  /** The schema of `path`: an own property only, so a path named `constructor` or `toString` has none. */
-  private schemaOf(path: string): StandardSchemaV1 | undefined {
-    return Object.hasOwn(this.schema, path) ? this.schema[path] : undefined;
-  }
-
-  /** Schema defaults (`z.number().default(5)`) stand in for keys that are not set. */
-  private applyDefaults(): void {
-    for (const path of Object.keys(this.schema)) {
-      const fallback = this.defaultOf(path);
-      if (fallback !== undefined) this.values.set(path, fallback);
-    }
   }
 
   // ---- TTL -----------------------------------------------------------------------------------
@@ -615,7 +440,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
       const watch = layer.watch;
       if (!watch || layer.refreshing || now - watch.confirmedAt < this.cacheTtlMs - this.ttlCheckMs) continue;
       layer.refreshing = true;
-      this.counters.ttlRereads++;
+      this.ttlRereads++;
       watch
         .refresh()
         .then(
@@ -649,7 +474,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     for (const layer of this.layers) {
       for (const [path, raw] of Object.entries(content.layers[layer.prefix] ?? {})) layer.data.set(path, raw);
     }
-    this.recompute([...new Set(this.layers.flatMap((l) => [...l.data.keys()]))], content.revision);
+    this.state.recompute([...new Set(this.layers.flatMap((l) => [...l.data.keys()]))], content.revision);
     this.restoredFromFile = true;
   }
 
@@ -673,7 +498,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     const content: SnapshotFileContent = {
       format: 'dials-snapshot/1',
       source: this.source.description,
-      revision: this.currentRevision,
+      revision: this.state.revision,
       writtenAt: new Date().toISOString(),
       layers,
     };
@@ -698,19 +523,4 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
       throw new DialsError('CLOSED', `This Dials instance (${this.prefixes.join(', ')}) is closed`);
     if (this.failed) throw this.failed;
   }
-}
-
-/**
- * The canonical copy of a string (V8 internalizes property keys): `get('database/port')` with a
- * literal then finds its key by identity instead of comparing characters (several times faster).
- * A dictionary-mode object, not a literal `{ [text]: 0 }`: a literal makes V8 build a hidden class
- * for every distinct key, which cost twice as much on a first load of 100 000 keys. The key is read
- * back rather than `text` returned: `text` only becomes a thin reference to the canonical string,
- * and a map keyed by thin references made `get()` 1.7× `Map.get` instead of 1.4×.
- */
-function intern(text: string): string {
-  const holder = Object.create(null) as Record<string, 0>;
-  holder[text] = 0;
-  for (const key in holder) return key;
-  return text;
 }
