@@ -53,9 +53,11 @@ it('flag evaluation, side by side', async () => {
   core.setConfigurations(JSON.stringify(flagSet));
 
   // Plain JavaScript: the limit.
+  // Every contender, the limit included, is handed the same rotating context.
   const plainMap = new Map([['A', true]]);
+  const plainEnabled = (key: string, _context: unknown) => plainMap.get(key) === true;
   const plain = {
-    A: () => plainMap.get('A') === true,
+    A: (i: number) => plainEnabled('A', ctx(i)),
     B: (i: number) => ctx(i).email.endsWith('@example.com'),
     C: (i: number) => Math.floor((murmur3(`C${ctx(i).targetingKey}`) * 100) / 4294967296) < 50,
   };
