@@ -40,6 +40,17 @@ describe('publish', () => {
     await dials.close();
   });
 
+  it('with record: false, writes the values and leaves no release behind', async () => {
+    const prefix = uniquePrefix('pub');
+    const dials = await open(prefix);
+    const recorded = await dials.publish({ mode: 'a' }, { message: 'recorded' });
+    const unrecorded = await dials.publish({ mode: 'b' }, { message: 'not recorded', record: false });
+    await until(dials.value$('mode'), (v) => v === 'b');
+    expect(unrecorded.revision).toBeGreaterThan(recorded.revision);
+    expect((await dials.history()).map((r) => r.message)).toEqual(['recorded']);
+    await dials.close();
+  });
+
   it('splits larger publishes into transactions of at most 128 operations', async () => {
     const prefix = uniquePrefix('pub');
     const dials = await open(prefix);

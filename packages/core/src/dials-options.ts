@@ -20,6 +20,8 @@ export interface PublishOptions {
   readonly prefix?: string;
   /** Called after each transaction of a large publish. */
   readonly onProgress?: (written: number, total: number) => void;
+  /** Record a release (default true). `false` writes without one: no history entry, nothing to roll back. */
+  readonly record?: boolean;
 }
 
 export interface DialsOptions<TSchema extends SchemaMap = SchemaMap> {
