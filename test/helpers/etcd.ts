@@ -1,9 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
 
 /** Find the etcd binary, installing Debian's etcd-server when missing and running as root. */
 export function findEtcd(): string {
@@ -230,4 +232,32 @@ export class EtcdServer {
     await this.kill();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A single-node etcd with auth enabled: `root`, and `user`, whose one role may only read
+ * `readPrefix`. The `seed` keys are written before auth is turned on.
+ */
+export async function startAuthEtcd(options: {
+  readonly user: string;
+  readonly password: string;
+  readonly readPrefix: string;
+  readonly seed?: Readonly<Record<string, string>>;
+}): Promise<EtcdServer> {
+  const server = await EtcdServer.start();
+  const root = new Etcd3({ hosts: server.endpoint });
+  try {
+    for (const [key, value] of Object.entries(options.seed ?? {})) await root.put(key).value(value);
+    await root.user('root').create(`root-${randomUUID()}`);
+    await root.role('root').create();
+    await root.user('root').addRole('root');
+    await root.role('reader').create();
+    await root.role('reader').grant({ permission: 'Read', range: root.range({ prefix: options.readPrefix }) });
+    await root.user(options.user).create(options.password);
+    await root.user(options.user).addRole('reader');
+    await root.auth.authEnable();
+  } finally {
+    root.close();
+  }
+  return server;
 }

@@ -1,8 +1,7 @@
 import { createDials, type DialsError, etcdSource } from '@dials/core';
-import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTlsEtcd, type TestPki } from '../helpers/certs.js';
-import { EtcdServer, freePort } from '../helpers/etcd.js';
+import { type EtcdServer, freePort, startAuthEtcd } from '../helpers/etcd.js';
 import { uniquePrefix } from '../helpers/keys.js';
 
 async function readyError(dials: ReturnType<typeof createDials>): Promise<{ error: DialsError; ms: number }> {
@@ -32,17 +31,7 @@ describe('connection errors name the endpoint and the cause', () => {
   describe('with auth', () => {
     let server: EtcdServer;
     beforeAll(async () => {
-      server = await EtcdServer.start();
-      const root = new Etcd3({ hosts: server.endpoint });
-      await root.user('root').create('root-secret');
-      await root.role('root').create();
-      await root.user('root').addRole('root');
-      await root.role('reader').create();
-      await root.role('reader').grant({ permission: 'Read', range: root.range({ prefix: '/config/shop/' }) });
-      await root.user('app').create('app-secret');
-      await root.user('app').addRole('reader');
-      await root.auth.authEnable();
-      root.close();
+      server = await startAuthEtcd({ user: 'app', password: 'app-secret', readPrefix: '/config/shop/' });
     });
     afterAll(() => server.destroy());
 

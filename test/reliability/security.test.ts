@@ -8,7 +8,7 @@ import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startTlsEtcd, type TestPki } from '../helpers/certs.js';
-import { EtcdServer } from '../helpers/etcd.js';
+import { EtcdServer, startAuthEtcd } from '../helpers/etcd.js';
 import { until } from '../helpers/events.js';
 
 const bin = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
@@ -23,20 +23,12 @@ function dials(env: Record<string, string>, ...args: string[]): Promise<{ code: 
 describe('etcd RBAC: a role that may only read /config/shop/', () => {
   let server: EtcdServer;
   beforeAll(async () => {
-    server = await EtcdServer.start();
-    const root = new Etcd3({ hosts: server.endpoint });
-    await root.put('/config/shop/database/host').value('"db"');
-    await root.put('/config/shop/database/password').value('"hunter2"');
-    await root.put('/config/other/x').value('1');
-    await root.user('root').create('root-pw');
-    await root.role('root').create();
-    await root.user('root').addRole('root');
-    await root.role('shop-reader').create();
-    await root.role('shop-reader').grant({ permission: 'Read', range: root.range({ prefix: '/config/shop/' }) });
-    await root.user('shop').create('shop-pw');
-    await root.user('shop').addRole('shop-reader');
-    await root.auth.authEnable();
-    root.close();
+    server = await startAuthEtcd({
+      user: 'shop',
+      password: 'shop-pw',
+      readPrefix: '/config/shop/',
+      seed: { '/config/shop/database/host': '"db"', '/config/shop/database/password': '"hunter2"', '/config/other/x': '1' },
+    });
   });
   afterAll(() => server.destroy());
 
