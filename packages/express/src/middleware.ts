@@ -51,8 +51,8 @@ interface RequestState {
  * are defined once on Express's request prototype. Express makes `res.locals` for every request, as
  * a dictionary object, so an entry costs a hash insert. What we measured (a route driven in
  * process, and autocannon against a server): an own property on the request cost about 1.5 µs a
- * request (Express changes each request's prototype, and V8 then builds a new hidden class for
- * each one that gets a property), a WeakMap keyed by the request made every young-generation GC
+ * request (likely because Express changes each request's prototype, so V8 builds a new hidden
+ * class for each one that gets a property), a WeakMap keyed by the request made every young-generation GC
  * dearer (12 % fewer requests/s), the `res.locals` entry nothing measurable.
  */
 const STATE = Symbol('dials.request');
