@@ -6,13 +6,17 @@ export type DialsErrorCode =
   | 'PERMISSION_DENIED' // authenticated, but the role may not read or write that key
   | 'TLS' // certificate or TLS handshake problem
   | 'INVALID_VALUE' // a value failed its schema
-  | 'PARSE_ERROR' // a document (file, snapshot, JSON value) could not be parsed
+  | 'PARSE_ERROR' // a document (file, snapshot, JSON value, flag) could not be parsed or compiled
   | 'SNAPSHOT' // the last-known-good snapshot file could not be read or written
   | 'UNSAFE_KEY' // a key path that could pollute objects (`__proto__`, ...)
   | 'CONFLICT' // compare-and-set lost: the key moved
   | 'SUBSCRIBER' // a subscriber's callback threw
   | 'CLOSED' // used after close()
   | 'INVALID_ARGUMENT' // the caller passed options that cannot work
+  | 'UNSUPPORTED' // the source lacks a capability the feature needs (leases, locks, cluster, transactions)
+  | 'CLUSTER_RESET' // etcd's revision went backwards (a wiped or restored cluster): the prefix is re-read
+  | 'TOO_LARGE' // a request or response over etcd's or gRPC's size limit
+  | 'APPLY_FAILED' // applying a value to the snapshot threw; the key keeps its last good value
   | 'GENERAL';
 
 export interface DialsErrorDetails {
@@ -28,6 +32,9 @@ export interface DialsErrorDetails {
   revision?: number;
   cause?: unknown;
 }
+
+/** Marks a DialsError whichever copy of @dials/core made it (a bundler or a nested install can load two). */
+const BRAND = Symbol.for('@dials/core:DialsError');
 
 /** The one error class of Dials: `code` says what happened, the message says where and what to do. */
 export class DialsError extends Error {
@@ -47,11 +54,18 @@ export class DialsError extends Error {
     this.raw = details.raw;
     this.issues = details.issues;
     this.revision = details.revision;
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 
+/** Whether `error` is a DialsError, from this copy of @dials/core or another one. */
 export function isDialsError(error: unknown): error is DialsError {
-  return error instanceof DialsError;
+  return error instanceof DialsError || (typeof error === 'object' && error !== null && (error as { [BRAND]?: unknown })[BRAND] === true);
+}
+
+/** `error` if it is a DialsError, else one with `code` and its message. */
+export function asDialsError(error: unknown, code: DialsErrorCode, details: DialsErrorDetails = {}): DialsError {
+  return isDialsError(error) ? error : new DialsError(code, messageOf(error), { ...details, cause: error });
 }
 
 /** The message of any thrown thing, without a stack. */

@@ -117,7 +117,7 @@ function parseDocument(file: string, text: string): unknown {
 export function* flattenDocument(document: unknown, path = ''): Generator<readonly [string, string]> {
   if (document === null || document === undefined) return;
   if (typeof document !== 'object' || Array.isArray(document)) {
-    if (path === '') throw new Error('the document must be an object of keys');
+    if (path === '') throw new DialsError('PARSE_ERROR', 'the document must be an object of keys');
     yield [path, JSON.stringify(document)];
     return;
   }

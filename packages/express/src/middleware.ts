@@ -1,4 +1,4 @@
-import type { Dials, SchemaMap } from '@dials/core';
+import { type Dials, DialsError, type SchemaMap } from '@dials/core';
 import type { EvaluationContext, Flags, FlagTypes } from '@dials/flags';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RequestFlags } from './request-flags.js';
@@ -47,13 +47,8 @@ interface RequestState {
 }
 
 /**
- * Per-request state is one entry under a private symbol in `res.locals`, read through getters that
- * are defined once on Express's request prototype. Express makes `res.locals` for every request, as
- * a dictionary object, so an entry costs a hash insert. What we measured (a route driven in
- * process, and autocannon against a server): an own property on the request cost about 1.5 µs a
- * request (likely because Express changes each request's prototype, so V8 builds a new hidden
- * class for each one that gets a property), a WeakMap keyed by the request made every young-generation GC
- * dearer (12 % fewer requests/s), the `res.locals` entry nothing measurable.
+ * Per-request state is one non-enumerable entry in `res.locals`, read through getters defined once
+ * on Express's request prototype: the cheapest place measured (docs/benchmarks.md, "Express").
  */
 const STATE = Symbol('dials.request');
 type StateHolder = { [STATE]?: RequestState };
@@ -152,7 +147,7 @@ export function requireFlag(key: string, options: RequireFlagOptions = {}): Requ
   const status = options.status ?? 404;
   return (req: Request, res: Response, next: NextFunction) => {
     if (!req.flags) {
-      next(new Error(`requireFlag('${key}'): dialsMiddleware() must be installed before it`));
+      next(new DialsError('INVALID_ARGUMENT', `requireFlag('${key}'): dialsMiddleware() must be installed before it`));
       return;
     }
     if (req.flags.evaluate(key).value === true) {

@@ -7,11 +7,11 @@ import {
   GRPCResourceExhastedError,
   isRecoverableError,
 } from 'etcd3';
-import { DialsError, messageOf } from '../errors.js';
+import { DialsError, isDialsError, messageOf } from '../errors.js';
 
 /** Turn an etcd3 or gRPC error into a DialsError naming the endpoint (and key), never a password. */
 export function toDialsError(error: unknown, endpoint: string, action: string, key?: string): DialsError {
-  if (error instanceof DialsError) return error;
+  if (isDialsError(error)) return error;
   const message = messageOf(error);
   const where = key === undefined ? `etcd at ${endpoint}` : `key ${key} at etcd ${endpoint}`;
   const details = { endpoint, key, cause: error };
@@ -39,8 +39,8 @@ export function toDialsError(error: unknown, endpoint: string, action: string, k
   if (error instanceof GRPCDeadlineExceededError || /deadline/i.test(message)) {
     return new DialsError('TIMEOUT', `${action} timed out on ${where}: ${message}`, details);
   }
-  if (error instanceof GRPCResourceExhastedError) {
-    return new DialsError('GENERAL', `${action} failed on ${where}: the response was too large (${message})`, details);
+  if (error instanceof GRPCResourceExhastedError || /request is too large|message larger than max/i.test(message)) {
+    return new DialsError('TOO_LARGE', `${action} failed on ${where}: over etcd's or gRPC's size limit (${message})`, details);
   }
   if (isBrokenCircuitError(error)) {
     return new DialsError(
