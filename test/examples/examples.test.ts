@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, inject, it } from 'vitest';
 import { rawClient, uniquePrefix } from '../helpers/keys.js';
+import { capabilities } from './core-capabilities.js';
 import { fromFile } from './core-file.js';
 import { layers } from './core-layers.js';
 import { quickstart } from './core-quickstart.js';
@@ -46,6 +47,12 @@ it('the README example runs against etcd', async () => {
   rmSync('.dials', { recursive: true, force: true });
   await etcd.delete().prefix(base);
   etcd.close();
+});
+
+it('the capabilities example gives what its comment says', async () => {
+  const { token, status } = await capabilities();
+  expect(token).toBeGreaterThan(0);
+  expect(status).toBe('UNSUPPORTED');
 });
 
 it('the file example gives what its comments say', async () => {

@@ -2,10 +2,19 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDials, type DialsError, etcdSource } from '@dials/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EtcdServer } from '../helpers/etcd.js';
 import { until } from '../helpers/events.js';
 import { rawClient, uniquePrefix } from '../helpers/keys.js';
+
+/** The revision the snapshot file was written at (0 before it exists). */
+function fileRevision(file: string): number {
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { revision: number }).revision;
+  } catch {
+    return 0;
+  }
+}
 
 let server: EtcdServer;
 let dir: string;
@@ -107,8 +116,9 @@ describe('last known good snapshot file', () => {
     })();
     const last = until(dials.value$('k59'), (v) => v !== undefined);
     for (let i = 0; i < 60; i++) {
-      await etcd.put(`${prefix}k${i}`).value(JSON.stringify(big));
-      if (i % 10 === 0) await new Promise((r) => setTimeout(r, 120)); // let the coalesced writes happen
+      const { header } = await etcd.put(`${prefix}k${i}`).value(JSON.stringify(big)).exec();
+      // Every tenth write, wait until the file holds it, so the reader meets several rewrites.
+      if (i % 10 === 0) await vi.waitFor(() => expect(fileRevision(file)).toBeGreaterThanOrEqual(Number(header.revision)), { interval: 5 });
     }
     await last;
     await dials.close();

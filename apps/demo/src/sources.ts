@@ -41,6 +41,6 @@ export async function demoSources(): Promise<DemoSetup> {
 async function seed(source: ReturnType<typeof etcdSource>, prefix: string, entries: Iterable<readonly [string, string]>): Promise<void> {
   if ((await source.list(prefix)).kvs.length > 0) return;
   const ops = [...entries].map(([key, value]) => ({ type: 'put' as const, key: prefix + key, value }));
-  await source.txn(ops);
+  await source.transactions.txn(ops);
   console.log(`Dials demo: ${prefix} was empty; wrote ${ops.length} example keys.`);
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import {
+  clusterStatus,
   type EtcdSource,
   getRelease,
   isSecretPath,
@@ -408,7 +409,7 @@ export const commands: Command[] = [
     usage: 'dials status',
     examples: ['dials status', 'dials status --json'],
     async run(ctx) {
-      const status = await (await ctx.source()).clusterStatus();
+      const status = await clusterStatus(await ctx.source());
       ctx.out.result(status, () =>
         [
           table(

@@ -1,33 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, isBrokenCircuitError, retry } from 'cockatiel';
-import {
-  CompareResult,
-  CompareTarget,
-  Etcd3,
-  EtcdLockFailedError,
-  GRPCResourceExhastedError,
-  type IKeyValue,
-  type IOptions,
-  type IRequestOp,
-  isRecoverableError,
-} from 'etcd3';
+import { CompareResult, CompareTarget, Etcd3, GRPCResourceExhastedError, type IOptions, type IRequestOp, isRecoverableError } from 'etcd3';
 import { BehaviorSubject } from 'rxjs';
+import type { Cluster, Locks, Transactions } from './capabilities.js';
 import { DialsError } from './errors.js';
-import { isFatalStartError, toDialsError } from './internal/etcd-errors.js';
-import { EtcdPrefixWatch } from './internal/etcd-watch.js';
+import { etcdClusterStatus } from './internal/etcd-cluster.js';
+import { isAuthTokenError, isFatalStartError, toDialsError } from './internal/etcd-errors.js';
+import { toKeyValue } from './internal/etcd-kv.js';
+import { EtcdLeases } from './internal/etcd-leases.js';
+import { EtcdPrefixWatch, type WatchTransport } from './internal/etcd-watch.js';
+import { invalidateToken, openWatchStream, requireLeader } from './internal/etcd3-internals.js';
 import { prefixEnd } from './internal/keys.js';
-import type {
-  DialsStatus,
-  KeyValue,
-  PrefixListener,
-  PrefixWatch,
-  PutOptions,
-  RangeResult,
-  Source,
-  TxnCompare,
-  TxnOp,
-  TxnResult,
-} from './types.js';
+import { leaseLocks } from './internal/lease-locks.js';
+import type { DialsStatus, KeyValue, PrefixListener, PrefixWatch, PutOptions, RangeResult, Source, TxnCompare, TxnOp } from './types.js';
 
 export interface EtcdSourceOptions {
   /** `host:port` endpoints (with `https://` for TLS), as an array or a comma list. Default: `ETCD_ENDPOINTS`, else `127.0.0.1:2379`. */
@@ -45,11 +30,13 @@ export interface EtcdSourceOptions {
   /** Keys per page when reading a prefix. Default 25 000 (a page over the message limit is halved and retried); the next page is asked for while this one is decoded. */
   readonly pageSize?: number;
   /**
-   * Refuse answers from a member that has lost its leader (gRPC metadata `hasleader=true`, as
-   * etcd's Go client does for watches), so a partitioned member cannot feed stale data silently:
-   * its requests fail and the client moves on. Default true.
+   * Refuse answers from a member that has lost its leader (gRPC metadata `hasleader=true`), so a
+   * partitioned member cannot feed stale data silently: its requests fail and the client moves on.
+   * Default true.
    */
   readonly requireLeader?: boolean;
+  /** The most operations per transaction (etcd's `--max-txn-ops`). Default 128. */
+  readonly maxTxnOps?: number;
 }
 
 const DEFAULT_GRPC_OPTIONS = {
@@ -82,10 +69,35 @@ function pem(value: string | Buffer | undefined, what: string): Buffer | undefin
   }
 }
 
+function clientOptions(options: EtcdSourceOptions, endpoints: readonly string[], requestTimeoutMs: number): IOptions {
+  const etcdOptions: IOptions = {
+    hosts: [...endpoints],
+    grpcOptions: { ...DEFAULT_GRPC_OPTIONS, ...options.grpcOptions },
+    // Streams (watches) live forever; every unary call gets a deadline.
+    defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + requestTimeoutMs }),
+    faultHandling: {
+      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(3) }),
+      global: retry(handleWhen(isRecoverableError), { maxAttempts: Math.max(1, endpoints.length) }),
+    },
+  };
+  if (options.auth) etcdOptions.auth = { username: options.auth.username, password: options.auth.password };
+  const tls = options.tls;
+  if (tls) {
+    // etcd3 wants no root certificate at all (not an empty one) to use the system's CAs.
+    etcdOptions.credentials = {
+      rootCertificate: pem(tls.ca, 'ca') as Buffer,
+      privateKey: pem(tls.key, 'key'),
+      certChain: pem(tls.cert, 'cert'),
+    };
+  }
+  return etcdOptions;
+}
+
 /**
  * etcd as a source, through the `etcd3` client, with the gaps of its watch closed: resumes from the
  * last applied revision, re-reads after compaction or a wiped cluster, recovers expired auth
- * tokens, and pings to notice half-open connections.
+ * tokens, and pings to notice half-open connections. Offers every capability: transactions,
+ * leases, locks and cluster status.
  *
  * @example
  * const source = etcdSource({ endpoints: ['127.0.0.1:2379'], auth: { username: 'app', password } });
@@ -95,17 +107,22 @@ export function etcdSource(options: EtcdSourceOptions = {}): EtcdSource {
 }
 
 export class EtcdSource implements Source {
-  readonly kind = 'etcd' as const;
+  readonly kind = 'etcd';
   readonly description: string;
   readonly endpoints: readonly string[];
   /** The underlying etcd3 client, for what Dials does not wrap. */
   readonly client: Etcd3;
   readonly requestTimeoutMs: number;
   readonly pageSize: number;
+  readonly transactions: Transactions;
+  readonly leases: EtcdLeases;
+  readonly locks: Locks;
+  readonly cluster: Cluster;
   private readonly startupTimeoutMs: number;
   private readonly statusSubject = new BehaviorSubject<DialsStatus>('connecting');
   readonly status$ = this.statusSubject.asObservable();
   private readonly watches = new Set<EtcdPrefixWatch>();
+  private readonly transport: WatchTransport;
   private connecting: Promise<void> | undefined;
 
   constructor(options: EtcdSourceOptions) {
@@ -114,87 +131,24 @@ export class EtcdSource implements Source {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5_000;
     this.startupTimeoutMs = options.startupTimeoutMs ?? 5_000;
     this.pageSize = options.pageSize ?? 25_000;
-    const tls = options.tls;
-    const etcdOptions: IOptions = {
-      hosts: [...this.endpoints],
-      grpcOptions: { ...DEFAULT_GRPC_OPTIONS, ...options.grpcOptions },
-      // Streams (watches) live forever; every unary call gets a deadline.
-      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + this.requestTimeoutMs }),
-      faultHandling: {
-        host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(3) }),
-        global: retry(handleWhen(isRecoverableError), { maxAttempts: Math.max(1, this.endpoints.length) }),
+    const etcdOptions = clientOptions(options, this.endpoints, this.requestTimeoutMs);
+    this.client = new Etcd3(etcdOptions);
+    if (options.requireLeader !== false) requireLeader(this.client);
+    this.transactions = { maxOps: options.maxTxnOps ?? 128, txn: (ops, compare) => this.txn(ops, compare) };
+    this.leases = new EtcdLeases(this.client, this.description);
+    this.locks = leaseLocks({ description: this.description, leases: this.leases, transactions: this.transactions });
+    this.cluster = { status: () => etcdClusterStatus(this.client, etcdOptions, this.description, this.requestTimeoutMs) };
+    this.transport = {
+      description: this.description,
+      list: (prefix, onPage) => this.list(prefix, onPage),
+      openStream: () => openWatchStream(this.client),
+      toError: (error, action, key) => toDialsError(error, this.description, action, key),
+      renewTokenIf: (error) => {
+        if (!isAuthTokenError(error)) return false;
+        invalidateToken(this.client);
+        return true;
       },
     };
-    if (options.auth) etcdOptions.auth = { username: options.auth.username, password: options.auth.password };
-    if (tls) {
-      etcdOptions.credentials = {
-        rootCertificate: pem(tls.ca, 'ca') ?? Buffer.alloc(0),
-        privateKey: pem(tls.key, 'key'),
-        certChain: pem(tls.cert, 'cert'),
-      };
-      if (!tls.ca) etcdOptions.credentials.rootCertificate = undefined as unknown as Buffer;
-    }
-    this.client = new Etcd3(etcdOptions);
-    this.etcdOptions = etcdOptions;
-    if (options.requireLeader !== false) requireLeader(this.client);
-  }
-
-  private readonly etcdOptions: IOptions;
-
-  /**
-   * The cluster as `etcdctl endpoint status` and `member list` show it: every member with its
-   * URLs, health, version, db size, raft term and index; the leader; active alarms.
-   */
-  async clusterStatus(): Promise<ClusterStatus> {
-    let members: Awaited<ReturnType<typeof this.client.cluster.memberList>>;
-    try {
-      members = await this.client.cluster.memberList({});
-    } catch (error) {
-      throw toDialsError(error, this.description, 'Listing cluster members');
-    }
-    const statuses = await Promise.all(
-      members.members.map(async (member): Promise<MemberStatus> => {
-        const base = { id: member.ID, name: member.name, peerURLs: member.peerURLs, clientURLs: member.clientURLs };
-        const url = member.clientURLs[0];
-        if (!url) return { ...base, healthy: false, error: 'no client URL' };
-        const client = new Etcd3({
-          ...this.etcdOptions,
-          hosts: url,
-          faultHandling: {
-            global: retry(
-              handleWhen(() => false),
-              { maxAttempts: 1 },
-            ),
-          },
-        });
-        try {
-          const status = await client.maintenance.status({ deadline: Date.now() + this.requestTimeoutMs });
-          return {
-            ...base,
-            healthy: true,
-            version: status.version,
-            dbSize: Number(status.dbSize),
-            leader: status.leader,
-            raftTerm: Number(status.raftTerm),
-            raftIndex: Number(status.raftIndex),
-            isLeader: status.leader === member.ID,
-          };
-        } catch (error) {
-          return { ...base, healthy: false, error: toDialsError(error, url, 'Status').message };
-        } finally {
-          client.close();
-        }
-      }),
-    );
-    let alarms: { memberId: string; alarm: string }[] = [];
-    try {
-      const res = await this.client.maintenance.alarm({ action: 'Get' });
-      alarms = res.alarms.map((a) => ({ memberId: a.memberID, alarm: String(a.alarm) }));
-    } catch {
-      // alarms need a healthy leader; the members' health above already says what is wrong
-    }
-    const leader = statuses.find((m) => m.isLeader)?.id ?? statuses.find((m) => m.leader)?.leader;
-    return { clusterId: members.header.cluster_id, leader, members: statuses, alarms };
   }
 
   connect(): Promise<void> {
@@ -291,7 +245,7 @@ export class EtcdSource implements Source {
   }
 
   async put(key: string, value: string, options: PutOptions = {}): Promise<{ revision: number }> {
-    const lease = options.ttlMs === undefined ? undefined : await this.grantLease(options.ttlMs);
+    const lease = options.lease ?? (options.ttlMs === undefined ? undefined : await this.leases.grant(options.ttlMs));
     try {
       const res = await this.client.kv.put({ key: Buffer.from(key), value: Buffer.from(value), lease });
       return { revision: Number(res.header.revision) };
@@ -300,21 +254,11 @@ export class EtcdSource implements Source {
     }
   }
 
-  /** Grant a lease of `ttlMs` (rounded up to whole seconds), without keep-alive: it expires. */
-  async grantLease(ttlMs: number): Promise<string> {
-    try {
-      const res = await this.client.leaseClient.leaseGrant({ TTL: Math.max(1, Math.ceil(ttlMs / 1000)) });
-      return res.ID;
-    } catch (error) {
-      throw toDialsError(error, this.description, 'Granting a lease');
-    }
-  }
-
-  async delete(key: string): Promise<{ revision: number; deleted: number }> {
+  delete(key: string): Promise<{ revision: number; deleted: number }> {
     return this.deleteRange(key, undefined);
   }
 
-  async deletePrefix(prefix: string): Promise<{ revision: number; deleted: number }> {
+  deletePrefix(prefix: string): Promise<{ revision: number; deleted: number }> {
     return this.deleteRange(prefix, prefixEnd(prefix));
   }
 
@@ -327,7 +271,7 @@ export class EtcdSource implements Source {
     }
   }
 
-  async txn(ops: readonly TxnOp[], compare: readonly TxnCompare[] = []): Promise<TxnResult> {
+  private async txn(ops: readonly TxnOp[], compare: readonly TxnCompare[] = []) {
     const success: IRequestOp[] = ops.map((op) =>
       op.type === 'put'
         ? { request_put: { key: Buffer.from(op.key), value: Buffer.from(op.value), lease: op.lease } }
@@ -351,22 +295,8 @@ export class EtcdSource implements Source {
     }
   }
 
-  async tryLock(name: string, ttlMs: number): Promise<() => Promise<void>> {
-    const key = `/locks/${name}`;
-    // etcd3's lock keeps its lease alive while we live; if this process dies the lease expires.
-    const lock = this.client.lock(key).ttl(Math.max(1, Math.ceil(ttlMs / 1000)));
-    try {
-      await lock.acquire();
-    } catch (error) {
-      if (error instanceof EtcdLockFailedError)
-        throw new DialsError('CONFLICT', `Lock ${name} is held`, { key, endpoint: this.description });
-      throw toDialsError(error, this.description, `Taking lock ${name}`, key);
-    }
-    return () => lock.release().catch(() => undefined);
-  }
-
   watch(prefix: string, listener: PrefixListener): PrefixWatch {
-    const watch = new EtcdPrefixWatch(this, prefix, listener, () => this.watches.delete(watch));
+    const watch = new EtcdPrefixWatch(this.transport, prefix, listener, () => this.watches.delete(watch));
     this.watches.add(watch);
     watch.start();
     return watch;
@@ -381,56 +311,8 @@ export class EtcdSource implements Source {
     if (this.statusSubject.value === 'closed') return;
     this.statusSubject.next('closed');
     await Promise.all([...this.watches].map((w) => w.close()));
+    await this.leases.close();
     this.client.close();
     this.statusSubject.complete();
   }
-}
-
-export interface MemberStatus {
-  readonly id: string;
-  readonly name: string;
-  readonly peerURLs: readonly string[];
-  readonly clientURLs: readonly string[];
-  readonly healthy: boolean;
-  readonly isLeader?: boolean;
-  readonly leader?: string;
-  readonly version?: string;
-  readonly dbSize?: number;
-  readonly raftTerm?: number;
-  readonly raftIndex?: number;
-  readonly error?: string;
-}
-
-export interface ClusterStatus {
-  readonly clusterId: string;
-  readonly leader: string | undefined;
-  readonly members: readonly MemberStatus[];
-  readonly alarms: readonly { readonly memberId: string; readonly alarm: string }[];
-}
-
-/**
- * Add `hasleader=true` to every request's metadata. etcd3 builds all calls (streams included) on
- * the metadata its authenticator returns, so that is where it goes.
- */
-function requireLeader(client: Etcd3): void {
-  const authenticator = (
-    client as unknown as { pool: { authenticator: { getMetadata(): Promise<{ set(key: string, value: string): void }> } } }
-  ).pool.authenticator;
-  const original = authenticator.getMetadata.bind(authenticator);
-  authenticator.getMetadata = () =>
-    original().then((metadata) => {
-      metadata.set('hasleader', 'true');
-      return metadata;
-    });
-}
-
-export function toKeyValue(kv: IKeyValue): KeyValue {
-  return {
-    key: kv.key.toString(),
-    value: kv.value.toString(),
-    modRevision: Number(kv.mod_revision),
-    createRevision: Number(kv.create_revision),
-    version: Number(kv.version),
-    lease: kv.lease,
-  };
 }

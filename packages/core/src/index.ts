@@ -1,4 +1,18 @@
 export {
+  type Capabilities,
+  type CapabilityName,
+  type Cluster,
+  type ClusterStatus,
+  capability,
+  clusterStatus,
+  type Lease,
+  type Leases,
+  type LockHandle,
+  type Locks,
+  type MemberStatus,
+  type Transactions,
+} from './capabilities.js';
+export {
   type ChangeSet,
   type ConfigChange,
   createDials,
@@ -9,26 +23,14 @@ export {
   type PublishChange,
   type PublishOptions,
 } from './dials.js';
-export { DialsError, type DialsErrorCode, type DialsErrorDetails, isDialsError } from './errors.js';
-export { type ClusterStatus, EtcdSource, type EtcdSourceOptions, etcdSource, type MemberStatus, parseEndpoints } from './etcd-source.js';
+export { asDialsError, DialsError, type DialsErrorCode, type DialsErrorDetails, isDialsError, messageOf } from './errors.js';
+export { EtcdSource, type EtcdSourceOptions, etcdSource, parseEndpoints } from './etcd-source.js';
 export { type FileSourceOptions, fileSource, flattenDocument } from './file-source.js';
 export { releaseSource, retainSource } from './internal/lifecycle.js';
+export { type HeldLock, type LockOptions, withLock } from './locks.js';
 export { type MemorySourceOptions, memorySource } from './memory-source.js';
-export {
-  getRelease,
-  type KeyChange,
-  type LockOptions,
-  listReleases,
-  MAX_TXN_OPS,
-  namespaceOf,
-  type PublishKeysOptions,
-  publishKeys,
-  RELEASES_PREFIX,
-  type Release,
-  type ReleaseChange,
-  rollbackRelease,
-  withLock,
-} from './publish.js';
+export { configChanges, type KeyChange, MAX_TXN_OPS, type PublishKeysOptions, publishKeys, rollbackRelease } from './publish.js';
+export { getRelease, listReleases, namespaceOf, RELEASES_PREFIX, type Release, type ReleaseChange } from './releases.js';
 export type { ConfigOf, InferOutput, SchemaMap, StandardIssue, StandardResult, StandardSchemaV1, ValueAt } from './schema.js';
 export { DEFAULT_SECRET_PATTERN, isSecretPath, REDACTED } from './secrets.js';
 export type {

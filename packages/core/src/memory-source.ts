@@ -1,4 +1,6 @@
+import { type Capabilities, capability, type Leases, type Transactions } from './capabilities.js';
 import { KvStore } from './internal/kv-store.js';
+import { leaseLocks } from './internal/lease-locks.js';
 import type { Source } from './types.js';
 
 export interface MemorySourceOptions {
@@ -6,11 +8,14 @@ export interface MemorySourceOptions {
   readonly initial?: Readonly<Record<string, unknown>>;
   /** A name for messages. Default `memory`. */
   readonly name?: string;
+  /** The most operations per transaction, as etcd's `--max-txn-ops`. Default 128, so batching behaves as on etcd. */
+  readonly maxTxnOps?: number;
 }
 
 /**
- * An in-process source with etcd's semantics (revisions, transactions, prefix watches, leases):
- * for tests of your application and for embedded use without etcd.
+ * An in-process source with etcd's semantics (revisions, transactions, prefix watches, leases,
+ * locks): for tests of your application and for embedded use without etcd. Leases and locks live
+ * as long as the process; there is no cluster to report on.
  *
  * @example
  * const source = memorySource({ initial: { '/config/app/database/port': 5432 } });
@@ -22,24 +27,28 @@ export function memorySource(options: MemorySourceOptions = {}): Source {
   const initial = Object.entries(options.initial ?? {});
   if (initial.length > 0) {
     store.txn(
-      initial.map(([key, value]) => ({
-        type: 'put' as const,
-        key,
-        value: typeof value === 'string' ? value : JSON.stringify(value),
-      })),
+      initial.map(([key, value]) => ({ type: 'put' as const, key, value: typeof value === 'string' ? value : JSON.stringify(value) })),
     );
   }
-  return storeSource('memory', description, store);
+  const transactions: Transactions = { maxOps: options.maxTxnOps ?? 128, txn: async (ops, compare) => store.txn(ops, compare) };
+  const leases: Leases = {
+    grant: async (ttlMs) => store.grantLease(ttlMs),
+    keepAlive: async () => store.keepAlive(),
+    revoke: async (id) => store.revokeLease(id),
+  };
+  return storeSource('memory', description, store, {}, { transactions, leases, locks: leaseLocks({ description, leases, transactions }) });
 }
 
-/** The Source face of a KvStore, shared by the memory and file sources. */
+/** The Source face of a KvStore, shared by the memory and file sources: reads, writes, watches and what `capabilities` add. */
 export function storeSource(
-  kind: Source['kind'],
+  kind: string,
   description: string,
   store: KvStore,
   hooks: { connect?: () => Promise<void>; close?: () => void } = {},
+  capabilities: Capabilities = {},
 ): Source {
-  return {
+  const source: Source = {
+    ...capabilities,
     kind,
     description,
     status$: store.status$.asObservable(),
@@ -48,16 +57,18 @@ export function storeSource(
     },
     get: async (key) => store.get(key),
     list: async (prefix) => store.list(prefix),
-    put: async (key, value, options) => store.put(key, value, options),
+    put: async (key, value, options = {}) => {
+      // A TTL needs leases: a file source has none, so it refuses rather than keeping the key forever.
+      if (options.ttlMs !== undefined || options.lease !== undefined) capability(source, 'leases', 'A temporary value (ttlMs)');
+      return store.put(key, value, options);
+    },
     delete: async (key) => store.delete(key),
     deletePrefix: async (prefix) => store.delete(prefix, true),
-    txn: async (ops, compare) => store.txn(ops, compare),
     watch: (prefix, listener) => store.watch(prefix, listener),
-    grantLease: async (ttlMs) => store.grantLease(ttlMs),
-    tryLock: async (name) => store.tryLock(name),
     close: async () => {
       hooks.close?.();
       store.close();
     },
   };
+  return source;
 }

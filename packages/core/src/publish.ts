@@ -1,34 +1,13 @@
-import { DialsError, messageOf } from './errors.js';
+import { capability } from './capabilities.js';
+import type { PublishChange } from './dials-options.js';
+import { DialsError } from './errors.js';
+import { clip, decodeValue } from './internal/decode.js';
+import { namespaceOf, RELEASES_PREFIX, type Release, releaseId } from './releases.js';
+import type { StandardSchemaV1 } from './schema.js';
 import type { KeyValue, Source, TxnCompare, TxnOp } from './types.js';
 
 /** etcd refuses transactions of more than 128 operations by default (`--max-txn-ops`). */
 export const MAX_TXN_OPS = 128;
-/** Where releases are recorded: `/dials/releases/<namespace>/<revision>`. */
-export const RELEASES_PREFIX = '/dials/releases/';
-
-/** One key's change in a release, as raw text (undefined: absent). */
-export interface ReleaseChange {
-  readonly key: string;
-  readonly before?: string;
-  readonly after?: string;
-}
-
-/** A recorded publish: who, when, why, at which etcd revision, and every change. */
-export interface Release {
-  readonly id: string;
-  readonly namespace: string;
-  readonly author: string;
-  readonly message: string;
-  readonly at: string;
-  /** The etcd revision of the (last) transaction that applied the changes. */
-  readonly revision: number;
-  readonly changes: readonly ReleaseChange[];
-  /** Set on a rollback: the release it undoes. */
-  readonly rollbackOf?: string;
-  /** Set when the changes are bound to a lease that expires. */
-  readonly ttlMs?: number;
-}
-
 export interface PublishKeysOptions {
   readonly message?: string;
   readonly author?: string;
@@ -57,11 +36,6 @@ export function defaultAuthor(): string {
   return process.env.DIALS_AUTHOR ?? process.env.USER ?? process.env.USERNAME ?? 'unknown';
 }
 
-export function namespaceOf(prefix: string | undefined): string {
-  const trimmed = (prefix ?? '').replace(/^\/+|\/+$/g, '');
-  return trimmed === '' ? 'default' : trimmed;
-}
-
 async function readBefore(source: Source, changes: readonly KeyChange[]): Promise<Map<string, KeyValue>> {
   const before = new Map<string, KeyValue>();
   // One range read for a large change set under one prefix; single reads otherwise.
@@ -86,23 +60,56 @@ function commonPrefix(keys: readonly string[]): string {
 }
 
 /**
+ * `{ path: value }` (undefined deletes) or a list of changes, as full keys under `prefix`, each
+ * value validated by its path's schema first: one refused value refuses them all, naming it.
+ */
+export function configChanges(
+  prefix: string,
+  changes: Readonly<Record<string, unknown>> | readonly PublishChange[],
+  schemaOf: (path: string) => StandardSchemaV1 | undefined,
+): KeyChange[] {
+  const list: readonly PublishChange[] = Array.isArray(changes)
+    ? (changes as readonly PublishChange[])
+    : Object.entries(changes).map(([path, value]) => (value === undefined ? { path, delete: true as const } : { path, value }));
+  return list.map((change) => {
+    const key = prefix + change.path;
+    if ('delete' in change) return { key, after: undefined };
+    const raw = 'raw' in change ? change.raw : JSON.stringify(change.value);
+    if (raw === undefined) throw new DialsError('INVALID_VALUE', `publish: ${key} has no JSON form`, { key });
+    const decoded = decodeValue(raw, schemaOf(change.path));
+    if (!decoded.ok) {
+      const issues = decoded.issues.map((i) => i.message).join('; ');
+      throw new DialsError('INVALID_VALUE', `publish refused: ${key} = ${clip(raw)} fails its schema (${issues}). Nothing was written.`, {
+        key,
+        raw,
+        issues: decoded.issues,
+      });
+    }
+    return { key, after: raw };
+  });
+}
+
+/**
  * Write `changes` in transactions of at most 128 operations (one transaction when they fit, so
  * they apply atomically), compare-and-set, then record a release. Later batches are guarded by the
  * revision of the previous one, so a concurrent writer stops a large publish with CONFLICT
  * instead of interleaving with it.
  */
 export async function publishKeys(source: Source, changes: readonly KeyChange[], options: PublishKeysOptions = {}): Promise<Release> {
+  const transactions = capability(source, 'transactions', 'publish');
+  const maxOps = transactions.maxOps;
   const unique = new Map<string, KeyChange>();
   for (const change of changes) unique.set(change.key, change);
   const list = [...unique.values()];
   if (list.length === 0) throw new DialsError('INVALID_ARGUMENT', 'publish: nothing to publish');
   const before = await readBefore(source, list);
-  const lease = options.ttlMs === undefined ? undefined : await source.grantLease(options.ttlMs);
+  const lease =
+    options.ttlMs === undefined ? undefined : await capability(source, 'leases', 'A temporary override (ttlMs)').grant(options.ttlMs);
   let guard = options.expectRevision;
   let revision = 0;
   let written = 0;
-  for (let start = 0; start < list.length; start += MAX_TXN_OPS) {
-    const batch = list.slice(start, start + MAX_TXN_OPS);
+  for (let start = 0; start < list.length; start += maxOps) {
+    const batch = list.slice(start, start + maxOps);
     const ops: TxnOp[] = batch.map((c) =>
       c.after === undefined ? { type: 'delete', key: c.key } : { type: 'put', key: c.key, value: c.after, lease },
     );
@@ -110,7 +117,7 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
       guard !== undefined && options.guardPrefix !== undefined
         ? [{ key: options.guardPrefix, prefix: true, op: 'less', modRevision: guard + 1 }]
         : batch.map((c) => ({ key: c.key, modRevision: before.get(c.key)?.modRevision ?? 0 }));
-    const result = await source.txn(ops, compare);
+    const result = await transactions.txn(ops, compare);
     if (!result.succeeded) throw await conflict(source, batch, before, options, guard, result.revision, written);
     revision = result.revision;
     written += batch.length;
@@ -118,7 +125,7 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
     options.onProgress?.(written, list.length);
   }
   const release: Release = {
-    id: String(revision).padStart(20, '0'),
+    id: releaseId(revision),
     namespace: options.namespace ?? namespaceOf(options.guardPrefix ?? commonPrefix(list.map((c) => c.key))),
     author: options.author ?? defaultAuthor(),
     message: options.message ?? '',
@@ -163,28 +170,6 @@ async function conflict(
   );
 }
 
-/** Releases of a namespace, newest first. */
-export async function listReleases(source: Source, namespace: string, limit = 50): Promise<Release[]> {
-  const { kvs } = await source.list(`${RELEASES_PREFIX}${namespace}/`);
-  const releases: Release[] = [];
-  for (const kv of kvs) {
-    try {
-      releases.push(JSON.parse(kv.value) as Release);
-    } catch (error) {
-      throw new DialsError('PARSE_ERROR', `Release record ${kv.key} is not JSON: ${messageOf(error)}`, { key: kv.key });
-    }
-  }
-  return releases.sort((a, b) => b.revision - a.revision).slice(0, limit);
-}
-
-/** Read one release by namespace and id. */
-export async function getRelease(source: Source, namespace: string, id: string): Promise<Release> {
-  const kv = await source.get(`${RELEASES_PREFIX}${namespace}/${id.padStart(20, '0')}`);
-  if (!kv)
-    throw new DialsError('INVALID_ARGUMENT', `No release ${id} in namespace ${namespace}`, { key: `${RELEASES_PREFIX}${namespace}/${id}` });
-  return JSON.parse(kv.value) as Release;
-}
-
 /** Publish the inverse of `release` (itself recorded as a release). */
 export function rollbackRelease(
   source: Source,
@@ -201,48 +186,4 @@ export function rollbackRelease(
       rollbackOf: release.id,
     },
   );
-}
-
-export interface LockOptions {
-  /** How long a holder that died keeps the lock (lease TTL). Default 10 000 ms. */
-  readonly ttlMs?: number;
-  /** How long to wait for a busy lock before giving up with TIMEOUT. Default 10 000 ms. */
-  readonly waitMs?: number;
-}
-
-/**
- * Run `fn` under the distributed lock `name`: waits up to `waitMs` for it (etcd's lock is a
- * try-lock; the waiting is ours), and releases it when `fn` settles, even when it throws.
- */
-export async function withLock<TResult>(
-  source: Source,
-  name: string,
-  fn: () => Promise<TResult> | TResult,
-  options: LockOptions = {},
-): Promise<TResult> {
-  const ttlMs = options.ttlMs ?? 10_000;
-  const deadline = Date.now() + (options.waitMs ?? 10_000);
-  let release: (() => Promise<void>) | undefined;
-  let delay = 20;
-  for (;;) {
-    try {
-      release = await source.tryLock(name, ttlMs);
-      break;
-    } catch (error) {
-      if (!(error instanceof DialsError) || error.code !== 'CONFLICT') throw error;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) {
-        throw new DialsError('TIMEOUT', `Lock ${name} is held by another process; gave up after ${options.waitMs ?? 10_000} ms`, {
-          key: `/locks/${name}`,
-        });
-      }
-      await new Promise((r) => setTimeout(r, Math.min(remaining, delay * (0.5 + Math.random()))));
-      delay = Math.min(delay * 2, 250);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await release();
-  }
 }

@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { Capabilities } from './capabilities.js';
 
 /** Connection state of a source or a Dials instance. */
 export type DialsStatus = 'connecting' | 'ready' | 'stale' | 'error' | 'closed';
@@ -66,8 +67,10 @@ export interface PrefixWatch {
 }
 
 export interface PutOptions {
-  /** Bind the key to a lease of this many milliseconds (rounded up to whole seconds for etcd). */
+  /** Bind the key to a new lease of this many milliseconds (whole seconds on etcd): it disappears when the lease expires. Needs `leases`. */
   readonly ttlMs?: number;
+  /** Bind the key to this existing lease (from `source.leases`). */
+  readonly lease?: string;
 }
 
 export type TxnOp =
@@ -92,29 +95,26 @@ export interface TxnResult {
 
 /**
  * Where values live. `etcdSource()` in production, `memorySource()` and `fileSource()` embedded;
- * all three give the same semantics, revisions included.
+ * all three give the same read and watch semantics, revisions included. What a source can do
+ * beyond that is in its optional capabilities (`transactions`, `leases`, `locks`, `cluster`):
+ * etcd has them all, memory all but `cluster`, a file none. A feature that needs one the source
+ * lacks fails with an UNSUPPORTED DialsError naming it.
  */
-export interface Source {
-  readonly kind: 'etcd' | 'memory' | 'file';
+export interface Source extends Capabilities {
+  /** What kind of source, for messages: `etcd`, `memory`, `file`, or a custom source's own name. */
+  readonly kind: string;
   /** The endpoints or file, for messages (never credentials). */
   readonly description: string;
   /** Resolves once the source answers; rejects with a DialsError naming the endpoint and the cause. */
   connect(): Promise<void>;
   get(key: string): Promise<KeyValue | undefined>;
-  /** Every key under `prefix` at one revision, read in pages. */
   /** Every key under `prefix` at one revision; `onPage` hears each page as it arrives (see `PrefixListener.page`). */
   list(prefix: string, onPage?: (kvs: readonly KeyValue[], offset: number) => void): Promise<RangeResult>;
   put(key: string, value: string, options?: PutOptions): Promise<{ revision: number }>;
   delete(key: string): Promise<{ revision: number; deleted: number }>;
   deletePrefix(prefix: string): Promise<{ revision: number; deleted: number }>;
-  /** Apply `ops` atomically if every compare holds; one revision. */
-  txn(ops: readonly TxnOp[], compare?: readonly TxnCompare[]): Promise<TxnResult>;
   /** Watch a prefix: a `reset` with the content, then a `batch` per revision. */
   watch(prefix: string, listener: PrefixListener): PrefixWatch;
-  /** A lease of `ttlMs` (rounded up to seconds on etcd), without keep-alive: keys bound to it vanish when it expires. */
-  grantLease(ttlMs: number): Promise<string>;
-  /** Try once to take the lock `name` (held while this process lives, at most `ttlMs` after it dies). Resolves to the release function; rejects with CONFLICT when it is held. */
-  tryLock(name: string, ttlMs: number): Promise<() => Promise<void>>;
   /** Source-level state (etcd reachable, file readable). */
   readonly status$: Observable<DialsStatus>;
   close(): Promise<void>;

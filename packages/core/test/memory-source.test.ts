@@ -10,11 +10,13 @@ describe('memorySource', () => {
     expect(b.revision).toBe(a.revision + 1);
     const kv = await source.get('/app/a');
     expect(kv).toMatchObject({ value: '2', version: 2, createRevision: a.revision, modRevision: b.revision });
-    expect(await source.txn([{ type: 'put', key: '/app/b', value: '3' }], [{ key: '/app/a', modRevision: a.revision }])).toMatchObject({
+    expect(
+      await source.transactions!.txn([{ type: 'put', key: '/app/b', value: '3' }], [{ key: '/app/a', modRevision: a.revision }]),
+    ).toMatchObject({
       succeeded: false,
     });
     expect(await source.get('/app/b')).toBeUndefined();
-    const ok = await source.txn(
+    const ok = await source.transactions!.txn(
       [
         { type: 'put', key: '/app/b', value: '3' },
         { type: 'put', key: '/app/c', value: '4' },

@@ -7,7 +7,7 @@ import { isUnsafePath } from './config-tree.js';
 import { clip, type Decoded, decodeValue, deepFreeze, validate } from './decode.js';
 
 /** One prefix's raw values, by path relative to the prefix. */
-export interface Layer {
+interface Layer {
   readonly prefix: string;
   data: Map<string, string>;
   /** Pages of the first read decoded while later pages were on their way (see `PrefixListener.page`), in key order. */
@@ -39,13 +39,19 @@ export class ConfigState {
   generation = 0;
   readonly counters = { resets: 0, batches: 0 };
 
+  /** The raw values of each prefix, from general to specific: a path in a later layer wins. */
+  private readonly layers: readonly Layer[];
+
   constructor(
-    private readonly layers: readonly Layer[],
+    prefixes: readonly string[],
     private readonly options: ConfigStateOptions,
-  ) {}
+  ) {
+    this.layers = prefixes.map((prefix) => ({ prefix, data: new Map(), early: undefined }));
+  }
 
   /** Decode a page of the first read now, while etcd sends the next; `applyReset` uses what still matches. */
-  decodeEarly(layer: Layer, kvs: readonly KeyValue[], offset: number): void {
+  decodeEarly(index: number, kvs: readonly KeyValue[], offset: number): void {
+    const layer = this.layers[index] as Layer;
     if (layer.data.size > 0) return;
     // Offset 0 starts a read (the previous one may have failed part-way); a page that does not
     // follow on from the pages before it ends early decoding for this read.
@@ -61,7 +67,9 @@ export class ConfigState {
     }
   }
 
-  applyReset(layer: Layer, range: RangeResult): void {
+  /** The whole content of layer `index` at `range.revision`: apply what differs from what it had. */
+  applyReset(index: number, range: RangeResult): void {
+    const layer = this.layers[index] as Layer;
     this.counters.resets++;
     const early = layer.data.size === 0 ? layer.early : undefined;
     layer.early = undefined;
@@ -85,7 +93,9 @@ export class ConfigState {
     this.recompute(touched, Math.max(this.revision, range.revision), true);
   }
 
-  applyBatch(layer: Layer, batch: WatchBatch): void {
+  /** The changes of one revision in layer `index`. */
+  applyBatch(index: number, batch: WatchBatch): void {
+    const layer = this.layers[index] as Layer;
     this.counters.batches++;
     const touched: string[] = [];
     for (const event of batch.events) {
@@ -97,8 +107,27 @@ export class ConfigState {
     this.recompute(touched, batch.revision);
   }
 
+  /** Load raw values kept elsewhere (the snapshot file), by prefix, as of `revision`. */
+  restore(layers: Readonly<Record<string, Readonly<Record<string, string>>>>, revision: number): void {
+    const paths = new Set<string>();
+    for (const layer of this.layers) {
+      for (const [path, raw] of Object.entries(layers[layer.prefix] ?? {})) {
+        layer.data.set(path, raw);
+        paths.add(path);
+      }
+    }
+    this.recompute([...paths], revision, true);
+  }
+
+  /** The raw values of every layer by prefix, without the paths `omit` names (secrets stay out of files). */
+  rawLayers(omit: (path: string) => boolean): Record<string, Record<string, string>> {
+    const out: Record<string, Record<string, string>> = {};
+    for (const layer of this.layers) out[layer.prefix] = Object.fromEntries([...layer.data].filter(([path]) => !omit(path)));
+    return out;
+  }
+
   /** Re-derive the effective value of `paths` from the layers, then emit the changes together. */
-  recompute(paths: readonly string[], revision: number, unique = false): void {
+  private recompute(paths: readonly string[], revision: number, unique = false): void {
     const changes: ConfigChange[] = [];
     for (const path of unique ? paths : new Set(paths)) {
       try {
@@ -134,7 +163,7 @@ export class ConfigState {
   /** One key must never cost the others their revision: report it and go on. */
   private reportApplyError(path: string, error: unknown): void {
     this.options.report(
-      new DialsError('GENERAL', `Applying config path ${path} failed: ${messageOf(error)}; it keeps its last good value.`, {
+      new DialsError('APPLY_FAILED', `Applying config path ${path} failed: ${messageOf(error)}; it keeps its last good value.`, {
         key: path,
         cause: error,
       }),
@@ -226,12 +255,8 @@ export class ConfigState {
 }
 
 /**
- * The canonical copy of a string (V8 internalizes property keys): `get('database/port')` with a
- * literal then finds its key by identity instead of comparing characters (several times faster).
- * A dictionary-mode object, not a literal `{ [text]: 0 }`: a literal makes V8 build a hidden class
- * for every distinct key, which cost twice as much on a first load of 100 000 keys. The key is read
- * back rather than `text` returned: `text` only becomes a thin reference to the canonical string,
- * and a map keyed by thin references made `get()` 1.7× `Map.get` instead of 1.4×.
+ * The canonical (internalized) copy of a string, so that `get('database/port')` with a literal
+ * finds its key by identity. Why this shape, measured: docs/benchmarks.md ("dials.get", "Start-up").
  */
 function intern(text: string): string {
   const holder = Object.create(null) as Record<string, 0>;

@@ -1,4 +1,5 @@
 import { BehaviorSubject } from 'rxjs';
+import type { Lease } from '../capabilities.js';
 import { DialsError } from '../errors.js';
 import type {
   DialsStatus,
@@ -28,6 +29,7 @@ export class KvStore {
   private readonly data = new Map<string, KeyValue>();
   private readonly watches = new Set<Watch>();
   private readonly leaseTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly keepers = new Map<string, AbortController>();
   private nextLease = 1;
   revision = 1;
   readonly status$ = new BehaviorSubject<DialsStatus>('ready');
@@ -48,8 +50,7 @@ export class KvStore {
   }
 
   put(key: string, value: string, options: PutOptions = {}): { revision: number } {
-    let lease: string | undefined;
-    if (options.ttlMs !== undefined) lease = this.grantLease(options.ttlMs);
+    const lease = options.lease ?? (options.ttlMs === undefined ? undefined : this.grantLease(options.ttlMs));
     return { revision: this.txn([{ type: 'put', key, value, lease }]).revision };
   }
 
@@ -147,29 +148,39 @@ export class KvStore {
     return id;
   }
 
+  /** A lease that lives until revoked: in one process there is nothing to keep alive. */
+  keepAlive(): Lease {
+    const id = String(this.nextLease++);
+    const controller = new AbortController();
+    this.keepers.set(id, controller);
+    return {
+      id,
+      signal: controller.signal,
+      revoke: async () => {
+        this.keepers.delete(id);
+        this.revokeLease(id);
+      },
+    };
+  }
+
+  /** End lease `id` and delete its keys; a holder of a kept-alive lease hears that it was lost. */
   revokeLease(id: string): void {
     const timer = this.leaseTimers.get(id);
     if (timer) clearTimeout(timer);
     this.leaseTimers.delete(id);
+    const keeper = this.keepers.get(id);
+    this.keepers.delete(id);
     if (this.status$.value === 'closed') return;
     const ops: TxnOp[] = [];
     for (const kv of this.data.values()) if (kv.lease === id) ops.push({ type: 'delete', key: kv.key });
     if (ops.length > 0) this.txn(ops);
-  }
-
-  /** Take `name` if free: an in-process lock (a memory or file source lives in one process). */
-  tryLock(name: string): () => Promise<void> {
-    const key = `/locks/${name}`;
-    const { succeeded } = this.txn([{ type: 'put', key, value: String(process.pid) }], [{ key, modRevision: 0 }]);
-    if (!succeeded) throw new DialsError('CONFLICT', `Lock ${name} is held`, { key });
-    return async () => {
-      if (this.status$.value !== 'closed') this.delete(key);
-    };
+    keeper?.abort(new DialsError('UNAVAILABLE', `Lease ${id} of ${this.description} was revoked`, { endpoint: this.description }));
   }
 
   close(): void {
     for (const timer of this.leaseTimers.values()) clearTimeout(timer);
     this.leaseTimers.clear();
+    this.keepers.clear();
     for (const w of this.watches) w.closed = true;
     this.watches.clear();
     this.status$.next('closed');

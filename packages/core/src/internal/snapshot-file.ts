@@ -1,6 +1,7 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DialsError, messageOf } from '../errors.js';
+import type { ConfigState } from './config-state.js';
 
 /** What the last-known-good file holds: the raw text of every key, per layer prefix. */
 export interface SnapshotFileContent {
@@ -52,6 +53,66 @@ function isContent(value: unknown): value is SnapshotFileContent {
 export async function writeSnapshotFile(file: string, content: SnapshotFileContent): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, JSON.stringify(content), { mode: 0o600 });
-  await rename(tmp, file);
+  try {
+    await writeFile(tmp, JSON.stringify(content), { mode: 0o600 });
+    await rename(tmp, file);
+  } catch (error) {
+    // A full disk leaves half a temporary file: remove it, the old snapshot stays.
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** How long a burst of changes may settle before the file is written. */
+export const SNAPSHOT_WRITE_DELAY_MS = 100;
+
+/** Writes the snapshot file after changes, at most once per 100 ms, one write at a time. */
+export class SnapshotWriter {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly file: string,
+    private readonly source: string,
+    private readonly state: ConfigState,
+    private readonly omit: (path: string) => boolean,
+    private readonly report: (error: DialsError) => void,
+  ) {}
+
+  /** Something changed: write soon, coalescing with what else changes meanwhile. */
+  schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.write();
+    }, SNAPSHOT_WRITE_DELAY_MS);
+    this.timer.unref?.();
+  }
+
+  /** Write now what is scheduled, and wait for every write to finish. */
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.write();
+    }
+    await this.writing;
+  }
+
+  private write(): void {
+    const content: SnapshotFileContent = {
+      format: 'dials-snapshot/1',
+      source: this.source,
+      revision: this.state.revision,
+      writtenAt: new Date().toISOString(),
+      layers: this.state.rawLayers(this.omit),
+    };
+    this.writing = this.writing
+      .then(() => writeSnapshotFile(this.file, content))
+      .catch((error: unknown) =>
+        this.report(
+          new DialsError('SNAPSHOT', `Cannot write snapshot file ${this.file}: ${messageOf(error)}`, { endpoint: this.file, cause: error }),
+        ),
+      );
+  }
 }
