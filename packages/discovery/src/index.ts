@@ -1,6 +1,6 @@
+export { ELECTIONS_PREFIX, Election } from './election.js';
 export {
   createRegistry,
-  Election,
   type RegisterOptions,
   type Registration,
   Registry,

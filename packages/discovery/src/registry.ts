@@ -1,8 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createDials, type Dials, DialsError, EtcdSource, type PrefixWatch, releaseSource, retainSource, type Source } from '@dials/core';
-import type { Lease } from 'etcd3';
+import {
+  capability,
+  createDials,
+  type Dials,
+  DialsError,
+  type Lease,
+  type Leases,
+  messageOf,
+  releaseSource,
+  retainSource,
+  type Source,
+} from '@dials/core';
 import { defer, map, type Observable, ReplaySubject, Subject, share, switchMap } from 'rxjs';
+import { Election } from './election.js';
 
 /** One instance of a service, as registered. */
 export interface ServiceInstance {
@@ -33,7 +44,7 @@ export interface Registration {
 }
 
 export interface RegistryOptions {
-  /** An etcd source: registration needs leases with keep-alive. */
+  /** A source with leases (etcd, or memory for tests and embedded use). */
   readonly source: Source;
   /** Where instances live. Default `/services/`. */
   readonly prefix?: string;
@@ -62,7 +73,7 @@ class Registered implements Registration {
     readonly id: string,
     readonly key: string,
     readonly value: string,
-    readonly ttlSeconds: number,
+    readonly ttlMs: number,
     private readonly registry: Registry,
   ) {}
 
@@ -72,8 +83,9 @@ class Registered implements Registration {
 }
 
 export class Registry {
-  readonly source: EtcdSource;
+  readonly source: Source;
   readonly prefix: string;
+  private readonly leases: Leases;
   private readonly eventsSubject = new Subject<RegistryEvent>();
   /** Registered, lost, re-registered and deregistered instances of this process. */
   readonly events$ = this.eventsSubject.asObservable();
@@ -81,9 +93,7 @@ export class Registry {
   private readonly watches = new Map<string, { dials: Dials; list$: Observable<ServiceInstance[]> }>();
 
   constructor(options: RegistryOptions) {
-    if (!(options.source instanceof EtcdSource)) {
-      throw new DialsError('INVALID_ARGUMENT', `createRegistry needs an etcd source (leases with keep-alive); got ${options.source.kind}`);
-    }
+    this.leases = capability(options.source, 'leases', 'createRegistry');
     this.source = options.source;
     this.prefix = options.prefix ?? '/services/';
     retainSource(this.source);
@@ -104,14 +114,7 @@ export class Registry {
       meta: instance.meta ?? {},
       registeredAt: new Date().toISOString(),
     };
-    const registration = new Registered(
-      name,
-      id,
-      key,
-      JSON.stringify(value),
-      Math.max(1, Math.ceil((options.ttlMs ?? 10_000) / 1000)),
-      this,
-    );
+    const registration = new Registered(name, id, key, JSON.stringify(value), options.ttlMs ?? 10_000, this);
     await this.bind(registration);
     this.registrations.add(registration);
     this.eventsSubject.next({ type: 'registered', name, id });
@@ -119,32 +122,28 @@ export class Registry {
   }
 
   private async bind(registration: Registered): Promise<void> {
-    const lease = this.source.client.lease(registration.ttlSeconds);
-    lease.on('lost', (error) => this.onLost(registration, lease, error));
+    let lease: Lease | undefined;
     try {
-      await lease.put(registration.key).value(registration.value);
+      lease = await this.leases.keepAlive(registration.ttlMs);
+      await this.source.put(registration.key, registration.value, { lease: lease.id });
     } catch (error) {
-      lease.removeAllListeners('lost');
-      await lease.revoke().catch(() => undefined);
-      throw new DialsError(
-        'UNAVAILABLE',
-        `Registering ${registration.key} at etcd ${this.source.description} failed: ${(error as Error).message}`,
-        {
-          key: registration.key,
-          endpoint: this.source.description,
-          cause: error,
-        },
-      );
+      await lease?.revoke().catch(() => undefined);
+      throw new DialsError('UNAVAILABLE', `Registering ${registration.key} at ${this.source.description} failed: ${messageOf(error)}`, {
+        key: registration.key,
+        endpoint: this.source.description,
+        cause: error,
+      });
     }
-    registration.lease = lease;
+    const bound = lease;
+    bound.signal.addEventListener('abort', () => this.onLost(registration, bound, bound.signal.reason), { once: true });
+    registration.lease = bound;
   }
 
   /** The lease is gone (etcd restarted, the network was cut longer than the TTL): register again until it works. */
-  private onLost(registration: Registered, lease: Lease, error: Error): void {
+  private onLost(registration: Registered, lease: Lease, error: unknown): void {
     if (registration.closed || registration.lease !== lease) return;
     registration.lease = undefined;
-    lease.removeAllListeners('lost');
-    const lost = new DialsError('UNAVAILABLE', `Lease of ${registration.key} lost (${error.message}); registering again`, {
+    const lost = new DialsError('UNAVAILABLE', `Lease of ${registration.key} lost (${messageOf(error)}); registering again`, {
       key: registration.key,
       cause: error,
     });
@@ -179,10 +178,7 @@ export class Registry {
     this.registrations.delete(r);
     const lease = r.lease;
     r.lease = undefined;
-    if (lease) {
-      lease.removeAllListeners('lost');
-      await lease.revoke().catch(() => undefined);
-    }
+    await lease?.revoke().catch(() => undefined);
     this.eventsSubject.next({ type: 'deregistered', name: r.name, id: r.id });
   }
 
@@ -224,12 +220,7 @@ export class Registry {
    * one leads; `leader$` says who leads; `resign()` hands over. At most one leader at a time.
    */
   elect(name: string, options: { value?: string; ttlMs?: number } = {}): Election {
-    const election = new Election(
-      this.source,
-      name,
-      options.value ?? `${hostname()}-${randomUUID().slice(0, 8)}`,
-      Math.max(1, Math.ceil((options.ttlMs ?? 10_000) / 1000)),
-    );
+    const election = new Election(this.source, name, options.value ?? `${hostname()}-${randomUUID().slice(0, 8)}`, options.ttlMs ?? 10_000);
     this.elections.add(election);
     return election;
   }
@@ -245,97 +236,3 @@ function isInstance(value: unknown): value is ServiceInstance {
     typeof (value as ServiceInstance).port === 'number'
   );
 }
-
-/** One candidate in a leader election (etcd's election recipe: lease-bound keys, the oldest leads). */
-export class Election {
-  readonly value: string;
-  private campaignHandle: ReturnType<ReturnType<EtcdSource['client']['election']>['campaign']> | undefined;
-  private readonly election: ReturnType<EtcdSource['client']['election']>;
-  private readonly leaderSubject = new ReplaySubject<string | undefined>(1);
-  private watch: PrefixWatch | undefined;
-  private leading = false;
-
-  constructor(
-    private readonly source: EtcdSource,
-    readonly name: string,
-    value: string,
-    ttlSeconds: number,
-  ) {
-    this.value = value;
-    this.election = source.client.namespace(ELECTIONS_PREFIX).election(name, ttlSeconds);
-  }
-
-  /** Whether this candidate leads now. */
-  get isLeader(): boolean {
-    return this.leading;
-  }
-
-  /**
-   * The current leader's value, now and on every change (undefined: nobody leads). Followed with
-   * one watch on the election's keys: the candidate whose key is oldest leads.
-   */
-  get leader$(): Observable<string | undefined> {
-    if (!this.watch) {
-      const candidates = new Map<string, { value: string; created: number }>();
-      let last: string | undefined | null = null;
-      const publish = () => {
-        let leader: { value: string; created: number } | undefined;
-        for (const c of candidates.values()) if (!leader || c.created < leader.created) leader = c;
-        if (leader?.value !== last) {
-          last = leader?.value;
-          this.leaderSubject.next(leader?.value);
-        }
-      };
-      this.watch = this.source.watch(`${ELECTIONS_PREFIX}election/${this.name}/`, {
-        reset: (range) => {
-          candidates.clear();
-          for (const kv of range.kvs) candidates.set(kv.key, { value: kv.value, created: kv.createRevision });
-          publish();
-        },
-        batch: (batch) => {
-          for (const e of batch.events) {
-            if (e.type === 'delete') candidates.delete(e.key);
-            else candidates.set(e.key, { value: e.value ?? '', created: candidates.get(e.key)?.created ?? e.modRevision });
-          }
-          publish();
-        },
-        status: () => undefined,
-        error: () => undefined,
-      });
-    }
-    return this.leaderSubject.asObservable();
-  }
-
-  /** Stand for election; resolves once this candidate leads. */
-  async campaign(): Promise<void> {
-    if (this.campaignHandle) throw new DialsError('INVALID_ARGUMENT', `already campaigning in ${this.name}`);
-    const campaign = this.election.campaign(this.value);
-    this.campaignHandle = campaign;
-    campaign.on('error', () => {
-      this.leading = false;
-    });
-    await new Promise<void>((resolve, reject) => {
-      campaign.once('elected', () => {
-        this.leading = true;
-        resolve();
-      });
-      campaign.once('error', reject);
-    });
-  }
-
-  /** Stop leading (or stop waiting to); the next candidate takes over. */
-  async resign(): Promise<void> {
-    const campaign = this.campaignHandle;
-    this.campaignHandle = undefined;
-    this.leading = false;
-    await campaign?.resign();
-  }
-
-  async close(): Promise<void> {
-    await this.resign().catch(() => undefined);
-    await this.watch?.close();
-    this.leaderSubject.complete();
-  }
-}
-
-const ELECTIONS_PREFIX = '/elections/';

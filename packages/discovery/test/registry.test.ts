@@ -1,0 +1,77 @@
+import { fileSource, memorySource } from '@dials/core';
+import { filter, firstValueFrom, type Observable, timeout } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { createRegistry, type RegistryEvent } from '../src/index.js';
+
+const until = <T>(source$: Observable<T>, predicate: (value: T) => boolean) =>
+  firstValueFrom(source$.pipe(filter(predicate), timeout(5_000)));
+
+describe('the registry on the memory source', () => {
+  it('registers, lists live instances, discovers once and deregisters', async () => {
+    const source = memorySource();
+    const registry = createRegistry({ source });
+    const a = await registry.register('checkout', { host: '10.0.0.1', port: 80 }, { id: 'a' });
+    await registry.register('checkout', { host: '10.0.0.2', port: 80 }, { id: 'b' });
+    await until(registry.instances$('checkout'), (list) => list.length === 2);
+    expect((await registry.discover('checkout')).map((i) => i.id).sort()).toEqual(['a', 'b']);
+    await a.deregister();
+    await until(registry.instances$('checkout'), (list) => list.map((i) => i.id).join() === 'b');
+    await registry.close();
+  });
+
+  it('registers again when its lease is lost, and says so', async () => {
+    const source = memorySource();
+    const registry = createRegistry({ source });
+    const events: RegistryEvent['type'][] = [];
+    registry.events$.subscribe((e) => events.push(e.type));
+    const me = await registry.register('svc', { host: 'h', port: 1 }, { id: 'me' });
+    const lease = (await source.get(me.key))?.lease as string;
+    const back = until(registry.events$, (e) => e.type === 'reregistered');
+    await source.leases!.revoke(lease);
+    await back;
+    expect(events).toEqual(['registered', 'lost', 'reregistered']);
+    expect((await source.get(me.key))?.lease).not.toBe(lease);
+    await registry.close();
+  });
+
+  it('needs leases: a file source is refused with UNSUPPORTED', () => {
+    expect(() => createRegistry({ source: fileSource('/nowhere.yaml') })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED' }));
+  });
+});
+
+describe('leader election on the memory source', () => {
+  it('lets one candidate lead at a time and hands over on resign', async () => {
+    const registry = createRegistry({ source: memorySource() });
+    const x = registry.elect('scheduler', { value: 'x' });
+    const y = registry.elect('scheduler', { value: 'y' });
+    await x.campaign();
+    let yLeads = false;
+    const yCampaign = y.campaign().then(() => {
+      yLeads = true;
+    });
+    await until(y.leader$, (leader) => leader === 'x');
+    expect([x.isLeader, y.isLeader, yLeads]).toEqual([true, false, false]);
+    await x.resign();
+    await yCampaign;
+    expect([x.isLeader, y.isLeader]).toEqual([false, true]);
+    await registry.close();
+  });
+
+  it('reports a lost lease on errors$ and stops leading', async () => {
+    const source = memorySource();
+    const registry = createRegistry({ source });
+    const x = registry.elect('job', { value: 'x' });
+    await x.campaign();
+    const candidates = await source.list('/elections/job/');
+    const lost = until(x.errors$, () => true);
+    await source.leases!.revoke(candidates.kvs[0]?.lease as string);
+    expect((await lost).message).toContain('lost');
+    expect(x.isLeader).toBe(false);
+    await registry.close();
+  });
+
+  it('refuses a name with a slash', () => {
+    const registry = createRegistry({ source: memorySource() });
+    expect(() => registry.elect('a/b')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+});
