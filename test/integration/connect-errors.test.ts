@@ -4,28 +4,34 @@ import { startTlsEtcd, type TestPki } from '../helpers/certs.js';
 import { type EtcdServer, freePort, startAuthEtcd } from '../helpers/etcd.js';
 import { uniquePrefix } from '../helpers/keys.js';
 
-async function readyError(dials: ReturnType<typeof createDials>): Promise<{ error: DialsError; ms: number }> {
-  const started = Date.now();
+/**
+ * The error ready() rejects with. A start-up that hangs fails the test by its timeout (30 s);
+ * errors that retrying cannot fix are given a start-up timeout longer than that, so a retry loop
+ * where none belongs fails the test too.
+ */
+async function readyError(dials: ReturnType<typeof createDials>): Promise<DialsError> {
   const error = (await dials.ready().then(
     () => undefined,
     (e: unknown) => e,
   )) as DialsError;
   await dials.close();
   expect(error?.name).toBe('DialsError');
-  return { error, ms: Date.now() - started };
+  return error;
 }
+
+/** Longer than the test's own timeout: only an error given up on at once gets back in time. */
+const NO_RETRY_WINDOW_MS = 120_000;
 
 describe('connection errors name the endpoint and the cause', () => {
   it('a wrong endpoint rejects within startupTimeoutMs', async () => {
     const port = await freePort();
-    const { error, ms } = await readyError(
+    const error = await readyError(
       createDials({ source: etcdSource({ endpoints: `127.0.0.1:${port}`, startupTimeoutMs: 700 }), prefix: uniquePrefix() }),
     );
     expect(error.code).toBe('UNAVAILABLE');
     expect(error.endpoint).toBe(`127.0.0.1:${port}`);
-    expect(error.message).toContain(`127.0.0.1:${port}`);
+    expect(error.message).toContain(`127.0.0.1:${port} within 700 ms`);
     expect(error.message).toContain('ECONNREFUSED');
-    expect(ms).toBeLessThan(700 + 1_500); // bounded by the timeout (with slack for a loaded machine), never a hang
   });
 
   describe('with auth', () => {
@@ -36,12 +42,12 @@ describe('connection errors name the endpoint and the cause', () => {
     afterAll(() => server.destroy());
 
     it('a wrong password rejects at once with AUTH_FAILED, never showing the password', async () => {
-      const { error, ms } = await readyError(
+      const error = await readyError(
         createDials({
           source: etcdSource({
             endpoints: server.endpoint,
             auth: { username: 'app', password: 'wrong-secret-123' },
-            startupTimeoutMs: 3_000,
+            startupTimeoutMs: NO_RETRY_WINDOW_MS,
           }),
           prefix: '/config/shop/',
         }),
@@ -50,7 +56,6 @@ describe('connection errors name the endpoint and the cause', () => {
       expect(error.message).toContain(server.endpoint);
       expect(error.message).not.toContain('wrong-secret-123');
       expect(JSON.stringify(error)).not.toContain('wrong-secret-123');
-      expect(ms).toBeLessThan(3_000);
     });
 
     it('the right password reads the prefix the role may read', async () => {
@@ -82,20 +87,19 @@ describe('connection errors name the endpoint and the cause', () => {
       await dials.close();
     });
 
-    it('a wrong CA rejects within startupTimeoutMs with a TLS error naming the endpoint', async () => {
-      const { error, ms } = await readyError(
+    it('a wrong CA rejects at once (no retries) with a TLS error naming the endpoint', async () => {
+      const error = await readyError(
         createDials({
           source: etcdSource({
             endpoints: `https://${server.endpoint}`,
             tls: { ca: pki.otherCa, cert: pki.clientCert, key: pki.clientKey },
-            startupTimeoutMs: 1_000,
+            startupTimeoutMs: NO_RETRY_WINDOW_MS,
           }),
           prefix: uniquePrefix(),
         }),
       );
       expect(error.code).toBe('TLS');
       expect(error.message).toContain(server.endpoint);
-      expect(ms).toBeLessThan(1_000 + 1_500);
     });
   });
 });
