@@ -1,5 +1,5 @@
 import { BehaviorSubject, distinctUntilChanged, Observable, Subject } from 'rxjs';
-import { type ClusterStatus, clusterStatus } from './capabilities.js';
+import { clusterStatus } from './capabilities.js';
 import type { ChangeSet, ConfigChange, DialsOptions, DialsSnapshot, DialsStats, PublishChange, PublishOptions } from './dials-options.js';
 import { asDialsError, DialsError } from './errors.js';
 import { ConfigState } from './internal/config-state.js';
@@ -14,7 +14,7 @@ import { configChanges, publishKeys, rollbackRelease } from './publish.js';
 import { getRelease, listReleases, namespaceOf, type Release } from './releases.js';
 import type { ConfigOf, InferOutput, SchemaMap, StandardSchemaV1 } from './schema.js';
 import { DEFAULT_SECRET_PATTERN, isSecretPath } from './secrets.js';
-import type { DialsStatus, Source } from './types.js';
+import type { ClusterStatus, DialsStatus, Source } from './types.js';
 
 export type { ChangeSet, ConfigChange, DialsOptions, DialsSnapshot, DialsStats, PublishChange, PublishOptions };
 

@@ -1,17 +1,4 @@
-export {
-  type Capabilities,
-  type CapabilityName,
-  type Cluster,
-  type ClusterStatus,
-  capability,
-  clusterStatus,
-  type Lease,
-  type Leases,
-  type LockHandle,
-  type Locks,
-  type MemberStatus,
-  type Transactions,
-} from './capabilities.js';
+export { capability, clusterStatus } from './capabilities.js';
 export {
   type ChangeSet,
   type ConfigChange,
@@ -34,13 +21,23 @@ export { getRelease, listReleases, namespaceOf, RELEASES_PREFIX, type Release, t
 export type { ConfigOf, InferOutput, SchemaMap, StandardIssue, StandardResult, StandardSchemaV1, ValueAt } from './schema.js';
 export { DEFAULT_SECRET_PATTERN, isSecretPath, REDACTED } from './secrets.js';
 export type {
+  Capabilities,
+  CapabilityName,
+  Cluster,
+  ClusterStatus,
   DialsStatus,
   KeyValue,
+  Lease,
+  Leases,
+  LockHandle,
+  Locks,
+  MemberStatus,
   PrefixListener,
   PrefixWatch,
   PutOptions,
   RangeResult,
   Source,
+  Transactions,
   TxnCompare,
   TxnOp,
   TxnResult,

@@ -1,7 +1,7 @@
-import { type Capabilities, capability, type Leases, type Transactions } from './capabilities.js';
+import { capability } from './capabilities.js';
 import { KvStore } from './internal/kv-store.js';
 import { leaseLocks } from './internal/lease-locks.js';
-import type { Source } from './types.js';
+import type { Capabilities, Leases, Source, Transactions } from './types.js';
 
 export interface MemorySourceOptions {
   /** Initial keys; non-string values are stored as JSON text. */

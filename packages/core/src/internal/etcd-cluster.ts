@@ -1,6 +1,6 @@
 import { handleWhen, retry } from 'cockatiel';
 import { Etcd3, type IOptions } from 'etcd3';
-import type { ClusterStatus, MemberStatus } from '../capabilities.js';
+import type { ClusterStatus, MemberStatus } from '../types.js';
 import { toDialsError } from './etcd-errors.js';
 
 /**

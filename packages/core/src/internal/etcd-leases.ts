@@ -1,5 +1,5 @@
 import type { Etcd3, Lease as EtcdLease } from 'etcd3';
-import type { Lease, Leases } from '../capabilities.js';
+import type { Lease, Leases } from '../types.js';
 import { DialsError, messageOf } from '../errors.js';
 import { toDialsError } from './etcd-errors.js';
 

@@ -1,5 +1,5 @@
 import { BehaviorSubject } from 'rxjs';
-import type { Lease } from '../capabilities.js';
+import type { Lease } from '../types.js';
 import { DialsError } from '../errors.js';
 import type {
   DialsStatus,

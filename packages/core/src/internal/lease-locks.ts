@@ -1,4 +1,4 @@
-import type { Leases, LockHandle, Locks, Transactions } from '../capabilities.js';
+import type { Leases, LockHandle, Locks, Transactions } from '../types.js';
 import { DialsError } from '../errors.js';
 
 /** Where locks live: `/locks/<name>`. */
