@@ -83,6 +83,19 @@ describe('the demo service, started as a process', () => {
     writeFileSync(configFile, readFileSync(configFile, 'utf8').replace('level: info', 'level: debug'));
     const levelMs = await until(() => debugLineShows(demo));
     console.log(`demo (file): flag flip seen after ${flagMs} ms, log level after ${levelMs} ms`);
+
+    // An emptied file: the required keys keep their last good values, /health says so.
+    writeFileSync(configFile, '');
+    await until(async () => (await (await fetch(`${demo.url}/health`)).json()).status === 'degraded');
+    const health = await fetch(`${demo.url}/health`);
+    expect(health.status).toBe(200);
+    expect((await health.json()).refused.map((r: { path: string; reason: string }) => `${r.path}:${r.reason}`).sort()).toEqual([
+      'database/host:deleted',
+      'database/port:deleted',
+    ]);
+    const home = await fetch(`${demo.url}/`);
+    expect(home.status).toBe(200);
+    expect(await home.json()).toEqual({ shop: 'Dials Shop', database: 'localhost:5432', currency: 'EUR' });
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,6 +1,16 @@
 import 'reflect-metadata';
 import { type ConfigOf, type EtcdSource, etcdSource } from '@dials/core';
-import { DIALS, DIALS_FLAGS, DialsModule, DialsService, FeatureFlag, FlagsService, InjectConfig, OnConfigChange } from '@dials/nestjs';
+import {
+  DIALS,
+  DIALS_FLAGS,
+  DialsHealthIndicator,
+  DialsModule,
+  DialsService,
+  FeatureFlag,
+  FlagsService,
+  InjectConfig,
+  OnConfigChange,
+} from '@dials/nestjs';
 import { Controller, Get, type INestApplication, Inject, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -116,6 +126,22 @@ describe.each(['forRoot', 'forRootAsync'] as const)('DialsModule.%s in a Nest ap
     const vip = await fetch(`${url}/checkout/new`, { headers: { 'x-user-id': 'vip' } });
     expect(vip.status).toBe(200);
     expect(await vip.json()).toEqual({ checkout: 'new', direct: true });
+  });
+
+  it('DialsHealthIndicator says up, and lists a refused required key while its last good value serves', async () => {
+    const health = app.get(DialsHealthIndicator);
+    expect(health.isHealthy()).toMatchObject({ dials: { status: 'up', dials: 'ready', refused: [] } });
+    const dials = app.get(DialsService).dials;
+    const degraded = until(dials.status$, (s) => s === 'degraded');
+    await etcd.delete().key(`${prefix}database/port`);
+    await degraded;
+    expect(health.isHealthy('config')).toMatchObject({
+      config: { status: 'up', dials: 'degraded', refused: [{ path: 'database/port', reason: 'deleted', kept: true }] },
+    });
+    expect(dials.get('database/port')).toBe(5432);
+    const ready = until(dials.status$, (s) => s === 'ready');
+    await etcd.put(`${prefix}database/port`).value('5432');
+    await ready;
   });
 
   it('closes every watch on application shutdown', async () => {

@@ -18,6 +18,17 @@ afterEach(async () => {
 });
 
 describe('read path against etcd', () => {
+  it('a healthy start goes connecting → ready, never through stale', async () => {
+    prefix = uniquePrefix('read');
+    await etcd.put(`${prefix}a`).value('1');
+    const dials = createDials({ source: etcdSource({ endpoints: endpoint }), layers: [`${prefix}base/`, prefix] });
+    const seen: string[] = [];
+    dials.status$.subscribe((s) => seen.push(s));
+    await dials.ready();
+    expect(seen).toEqual(['connecting', 'ready']);
+    await dials.close();
+  });
+
   it('loads a prefix, reads plain etcdctl text through schemas, and follows changes', async () => {
     prefix = uniquePrefix('read');
     await etcd.put(`${prefix}database/host`).value('localhost');

@@ -14,7 +14,7 @@ import { configChanges, publishKeys, rollbackRelease } from './publish.js';
 import { getRelease, listReleases, namespaceOf, type Release } from './releases.js';
 import type { ConfigOf, InferOutput, SchemaMap, StandardSchemaV1 } from './schema.js';
 import { DEFAULT_SECRET_PATTERN, isSecretPath } from './secrets.js';
-import type { ClusterStatus, DialsStatus, Source } from './types.js';
+import type { ClusterStatus, DialsStatus, RefusedKey, Source } from './types.js';
 
 export type { ChangeSet, ConfigChange, DialsOptions, DialsSnapshot, DialsStats, PublishChange, PublishOptions };
 
@@ -54,11 +54,13 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   private snapshotCache: { generation: number; snapshot: DialsSnapshot } | undefined;
   private configCache: { generation: number; config: unknown } | undefined;
   private starting: Promise<void> | undefined;
+  /** What the layers' watches say; `degraded` is derived from it and the refused keys. */
+  private layerStatus: DialsStatus | undefined;
   private abortStart: (() => void) | undefined;
   private failed: DialsError | undefined;
   private readonly stopCatching: () => void;
 
-  /** Status: `connecting`, then `ready`; `stale` while the source is unreachable; `error`; `closed`. */
+  /** Status: `connecting`, then `ready` (`degraded` while keys are refused); `stale` while the source is unreachable; `error`; `closed`. */
   readonly status$: Observable<DialsStatus>;
   /** Every applied revision's changes. Hot: emits from subscription on. */
   readonly changes$: Observable<ChangeSet>;
@@ -81,13 +83,20 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     const report = (error: DialsError) => this.report(error);
     this.fetchCache = new FetchCache(options.source, cacheTtlMs, report);
     const secrets = options.secrets ?? [DEFAULT_SECRET_PATTERN];
-    this.state = new ConfigState(this.prefixes, { schema: options.schema ?? {}, secrets, report, onChanges: (c) => this.notify(c) });
+    this.state = new ConfigState(this.prefixes, {
+      schema: options.schema ?? {},
+      secrets,
+      report,
+      onChanges: (c) => this.notify(c),
+      onRefused: () => this.updateStatus(),
+    });
     this.values = this.state.values;
     this.state.applyDefaults();
     this.layers = new LayerSet(this.source, this.prefixes, this.state, cacheTtlMs, {
       report,
       status: (status) => {
-        if (this.statusSubject.value !== 'closed') this.statusSubject.next(status);
+        this.layerStatus = status;
+        this.updateStatus();
       },
     });
     this.snapshotFile = options.snapshotFile;
@@ -120,6 +129,15 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   /** The current status. */
   get status(): DialsStatus {
     return this.statusSubject.value;
+  }
+
+  /**
+   * Keys whose value in the source this instance refuses, keeping the last good value (or none):
+   * a value that fails its schema, a required key deleted, a required key never set. While there
+   * are any, a ready instance's status is `degraded`.
+   */
+  get refused(): readonly RefusedKey[] {
+    return [...this.state.refused.values()];
   }
 
   /** The highest revision applied. */
@@ -266,6 +284,12 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   /** Report a problem on `errors$`: for adapters built on Dials (a refused log level, say). */
   report(error: DialsError): void {
     if (!this.errorsSubject.closed) this.errorsSubject.next(error);
+  }
+
+  private updateStatus(): void {
+    const status = this.layerStatus;
+    if (status === undefined || this.statusSubject.value === 'closed') return;
+    this.statusSubject.next(status === 'ready' && this.state.refused.size > 0 ? 'degraded' : status);
   }
 
   private async startQuietly(): Promise<void> {

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, isBrokenCircuitError, retry } from 'cockatiel';
 import { CompareResult, CompareTarget, Etcd3, GRPCResourceExhastedError, type IOptions, type IRequestOp, isRecoverableError } from 'etcd3';
 import { BehaviorSubject } from 'rxjs';
-import type { Cluster, Locks, Transactions } from './types.js';
 import { DialsError } from './errors.js';
 import { etcdClusterStatus } from './internal/etcd-cluster.js';
 import { isAuthTokenError, isFatalStartError, toDialsError } from './internal/etcd-errors.js';
@@ -12,7 +11,20 @@ import { EtcdPrefixWatch, type WatchTransport } from './internal/etcd-watch.js';
 import { invalidateToken, openWatchStream, requireLeader } from './internal/etcd3-internals.js';
 import { prefixEnd } from './internal/keys.js';
 import { leaseLocks } from './internal/lease-locks.js';
-import type { DialsStatus, KeyValue, PrefixListener, PrefixWatch, PutOptions, RangeResult, Source, TxnCompare, TxnOp } from './types.js';
+import type {
+  Cluster,
+  DialsStatus,
+  KeyValue,
+  Locks,
+  PrefixListener,
+  PrefixWatch,
+  PutOptions,
+  RangeResult,
+  Source,
+  Transactions,
+  TxnCompare,
+  TxnOp,
+} from './types.js';
 
 export interface EtcdSourceOptions {
   /** `host:port` endpoints (with `https://` for TLS), as an array or a comma list. Default: `ETCD_ENDPOINTS`, else `127.0.0.1:2379`. */

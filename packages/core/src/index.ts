@@ -13,6 +13,7 @@ export {
 export { asDialsError, DialsError, type DialsErrorCode, type DialsErrorDetails, isDialsError, messageOf } from './errors.js';
 export { EtcdSource, type EtcdSourceOptions, etcdSource, parseEndpoints } from './etcd-source.js';
 export { type FileSourceOptions, fileSource, flattenDocument } from './file-source.js';
+export { type HealthReport, healthOf } from './health.js';
 export { releaseSource, retainSource } from './internal/lifecycle.js';
 export { type HeldLock, type LockOptions, withLock } from './locks.js';
 export { type MemorySourceOptions, memorySource } from './memory-source.js';
@@ -36,6 +37,7 @@ export type {
   PrefixWatch,
   PutOptions,
   RangeResult,
+  RefusedKey,
   Source,
   Transactions,
   TxnCompare,

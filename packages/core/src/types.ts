@@ -1,7 +1,27 @@
 import type { Observable } from 'rxjs';
 
-/** Connection state of a source or a Dials instance. */
-export type DialsStatus = 'connecting' | 'ready' | 'stale' | 'error' | 'closed';
+/**
+ * Connection state of a source or a Dials instance: `connecting`, then `ready`; `degraded` while
+ * ready but keeping the last good value of keys it refuses (see `Dials.refused`); `stale` while
+ * the source is unreachable; `error` when start-up failed; `closed`.
+ */
+export type DialsStatus = 'connecting' | 'ready' | 'degraded' | 'stale' | 'error' | 'closed';
+
+/** A key whose value in the source is refused, so Dials keeps its last good value (or has none). */
+export interface RefusedKey {
+  /** The config path, relative to its prefix. */
+  readonly path: string;
+  /** The full key in the source. */
+  readonly key: string;
+  /** `invalid`: the value fails its schema; `deleted`: a key the schema requires was deleted; `missing`: a required key was never set. */
+  readonly reason: 'invalid' | 'deleted' | 'missing';
+  /** The refused raw value, clipped to 120 characters (never for secret keys, nor for `deleted` and `missing`). */
+  readonly raw?: string;
+  /** Why: the schema's message. */
+  readonly message: string;
+  /** Whether a last good value is still served. */
+  readonly kept: boolean;
+}
 
 /** One key as stored in the source. Revisions are numbers (etcd's int64 fits for 285 000 years at 1 000 writes/s). */
 export interface KeyValue {

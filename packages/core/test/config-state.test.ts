@@ -100,3 +100,52 @@ describe('ConfigState', () => {
     expect(errors.map((e) => e.code)).toEqual(['UNSAFE_KEY', 'UNSAFE_KEY']);
   });
 });
+
+describe('ConfigState: required keys stay', () => {
+  const schema = {
+    host: z.string(),
+    note: z.string().optional(),
+    level: z.string().default('info'),
+  };
+
+  it('refuses the delete of a required key (the last good value stays), lets an optional key go, gives a defaulted one its default', () => {
+    const { state, errors, emitted } = makeState(['/c/'], schema);
+    state.applyReset(0, { revision: 2, kvs: [kv('/c/host', '"db"'), kv('/c/note', '"n"'), kv('/c/level', '"debug"')] });
+    state.applyReset(0, { revision: 3, kvs: [] }); // an emptied file, say
+    expect(state.values.get('host')).toBe('db');
+    expect(state.values.has('note')).toBe(false);
+    expect(state.values.get('level')).toBe('info');
+    expect(
+      emitted
+        .at(-1)
+        ?.map((c) => c.path)
+        .sort(),
+    ).toEqual(['level', 'note']);
+    expect(errors.map((e) => [e.code, e.key])).toEqual([['INVALID_VALUE', '/c/host']]);
+    expect(errors[0]?.message).toContain('"db" stays in force');
+    expect([...state.refused.values()]).toEqual([
+      { path: 'host', key: '/c/host', reason: 'deleted', message: expect.stringContaining('requires'), kept: true },
+    ]);
+    // Written again: accepted, no longer refused.
+    state.applyBatch(0, { revision: 4, events: [{ type: 'put', key: '/c/host', value: '"db"', modRevision: 4 }] });
+    expect(state.refused.size).toBe(0);
+  });
+
+  it('lists a required key that was never set as missing once every layer is loaded', () => {
+    const { state } = makeState(['/base/', '/prod/'], schema);
+    state.applyReset(0, { revision: 2, kvs: [] });
+    expect(state.refused.size).toBe(0); // the other layer may still hold it
+    state.applyReset(1, { revision: 3, kvs: [] });
+    expect(state.refused.get('host')).toMatchObject({ reason: 'missing', kept: false, key: '/prod/host' });
+    state.applyBatch(0, { revision: 4, events: [{ type: 'put', key: '/base/host', value: 'db', modRevision: 4 }] });
+    expect(state.refused.size).toBe(0);
+  });
+
+  it('lists an invalid value with its raw text clipped, never a secret one', () => {
+    const { state } = makeState(['/c/'], { port: z.coerce.number(), 'db/password': z.string().min(10) });
+    state.applyReset(0, { revision: 2, kvs: [kv('/c/port', 'x'.repeat(200)), kv('/c/db/password', '"short"')] });
+    expect(state.refused.get('port')?.raw).toBe(`${'x'.repeat(120)}…`);
+    expect(state.refused.get('db/password')).toMatchObject({ reason: 'invalid', kept: false });
+    expect(state.refused.get('db/password')?.raw).toBeUndefined();
+  });
+});

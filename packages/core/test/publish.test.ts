@@ -90,7 +90,7 @@ describe('configChanges: publish validation', () => {
   });
 
   it('refuses the whole publish when one value fails its schema, naming the key', async () => {
-    expect(() => configChanges('/c/', { host: 'db', port: 'abc' }, schemaOf)).toThrow(/\/c\/port = "\\"abc\\"" fails its schema/);
+    expect(() => configChanges('/c/', { host: 'db', port: 'abc' }, schemaOf)).toThrow('/c/port = "abc" fails its schema');
     const source = memorySource();
     const dials = createDials({ source, prefix: '/c/', schema: { port: z.coerce.number().int() } });
     await dials.ready();

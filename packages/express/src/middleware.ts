@@ -1,4 +1,4 @@
-import { type Dials, DialsError, type SchemaMap } from '@dials/core';
+import { type Dials, DialsError, healthOf, type SchemaMap } from '@dials/core';
 import type { EvaluationContext, Flags, FlagTypes } from '@dials/flags';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { RequestFlags } from './request-flags.js';
@@ -165,31 +165,17 @@ export interface DialsHealthOptions<TSchema extends SchemaMap = SchemaMap> {
 }
 
 /**
- * A health endpoint for load balancers: 200 while values are served (`ready`, or `stale` during
- * an etcd outage: the last known good values still answer), 503 before the first load or after
- * a failure. The body says the status, the revision, and whether the data is stale.
+ * A health endpoint for load balancers: 200 while values are served (`ready`; `degraded` while
+ * keys are refused and their last good values serve; `stale` during an etcd outage), 503 before
+ * the first load or after a failure. The body says the status, the revision, the refused keys, and
+ * whether the data is stale.
  *
  * @example
  * app.get('/health', dialsHealth({ dials, flags }));
  */
 export function dialsHealth<TSchema extends SchemaMap>(options: DialsHealthOptions<TSchema>): RequestHandler {
   return (_req: Request, res: Response) => {
-    const statuses = [options.dials.status, ...(options.flags ? [options.flags.status] : [])];
-    const status =
-      statuses.includes('error') || statuses.includes('closed')
-        ? 'error'
-        : statuses.includes('connecting')
-          ? 'connecting'
-          : statuses.includes('stale')
-            ? 'stale'
-            : 'ready';
-    const body = {
-      status,
-      stale: status === 'stale',
-      revision: options.dials.revision,
-      source: options.dials.source.description,
-      ...(options.flags ? { flags: { status: options.flags.status, count: options.flags.keys().length } } : {}),
-    };
-    res.status(status === 'ready' || status === 'stale' ? 200 : 503).json(body);
+    const { serving, ...body } = healthOf(options.dials, options.flags);
+    res.status(serving ? 200 : 503).json(body);
   };
 }

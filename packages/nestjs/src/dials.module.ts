@@ -3,6 +3,7 @@ import { createFlags, type Flags } from '@dials/flags';
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ConfigChangeExplorer } from './config-change.explorer.js';
+import { DialsHealthIndicator } from './dials.health.js';
 import { ConfigurableModuleClass, type DialsModuleOptions, MODULE_OPTIONS_TOKEN } from './dials.module-definition.js';
 import { DialsService } from './dials.service.js';
 import { FeatureFlagGuard } from './feature-flag.guard.js';
@@ -60,8 +61,9 @@ function liveConfig(dials: Dials): object {
     FlagsService,
     FeatureFlagGuard,
     ConfigChangeExplorer,
+    DialsHealthIndicator,
   ],
-  exports: [DIALS, DIALS_FLAGS, DIALS_CONFIG, DialsService, FlagsService, FeatureFlagGuard, MODULE_OPTIONS_TOKEN],
+  exports: [DIALS, DIALS_FLAGS, DIALS_CONFIG, DialsService, FlagsService, FeatureFlagGuard, DialsHealthIndicator, MODULE_OPTIONS_TOKEN],
 })
 export class DialsModule extends ConfigurableModuleClass implements OnApplicationShutdown {
   constructor(

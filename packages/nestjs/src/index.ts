@@ -1,5 +1,6 @@
 export { ConfigChangeExplorer } from './config-change.explorer.js';
 export { InjectConfig, OnConfigChange } from './decorators.js';
+export { DialsHealthIndicator, type DialsHealthResult } from './dials.health.js';
 export { DialsModule } from './dials.module.js';
 export {
   ASYNC_OPTIONS_TYPE,

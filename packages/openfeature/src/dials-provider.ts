@@ -56,9 +56,11 @@ export class DialsProvider implements Provider {
 
   async initialize(): Promise<void> {
     await this.flags.ready();
-    let last = this.flags.status;
+    let last = this.flags.status === 'degraded' ? 'ready' : this.flags.status;
     this.subscriptions.push(
-      this.flags.status$.subscribe((status) => {
+      this.flags.status$.subscribe((next) => {
+        // Degraded still serves every flag: to OpenFeature it is ready.
+        const status = next === 'degraded' ? 'ready' : next;
         if (status === last) return;
         last = status;
         if (status === 'stale') this.events.emit(ProviderEvents.Stale, { message: 'etcd is unreachable: serving the last known flags' });

@@ -2,9 +2,9 @@ import type { ConfigChange } from '../dials-options.js';
 import { DialsError, messageOf } from '../errors.js';
 import type { SchemaMap, StandardSchemaV1 } from '../schema.js';
 import { isSecretPath, REDACTED } from '../secrets.js';
-import type { KeyValue, RangeResult, WatchBatch } from '../types.js';
+import type { KeyValue, RangeResult, RefusedKey, WatchBatch } from '../types.js';
 import { isUnsafePath } from './config-tree.js';
-import { clip, type Decoded, decodeValue, deepFreeze, validate } from './decode.js';
+import { clip, clipRaw, type Decoded, decodeValue, deepFreeze, validate } from './decode.js';
 
 /** One prefix's raw values, by path relative to the prefix. */
 interface Layer {
@@ -21,6 +21,8 @@ export interface ConfigStateOptions {
   readonly report: (error: DialsError) => void;
   /** The changes of one revision, applied: `values`, `revision` and `generation` are up to date. */
   readonly onChanges: (changes: ConfigChange[]) => void;
+  /** The set of refused keys changed. */
+  readonly onRefused?: () => void;
 }
 
 /**
@@ -38,6 +40,12 @@ export class ConfigState {
   /** Bumped once per applied revision that changed something. */
   generation = 0;
   readonly counters = { resets: 0, batches: 0 };
+  /** Keys whose value in the source is refused (invalid, or a required key deleted or never set), by path. */
+  readonly refused = new Map<string, RefusedKey>();
+  /** Paths whose schema accepts no `undefined`: neither optional nor with a default. */
+  private readonly required: ReadonlySet<string>;
+  private readonly loadedLayers = new Set<number>();
+  private refusalsChanged = false;
 
   /** The raw values of each prefix, from general to specific: a path in a later layer wins. */
   private readonly layers: readonly Layer[];
@@ -47,6 +55,9 @@ export class ConfigState {
     private readonly options: ConfigStateOptions,
   ) {
     this.layers = prefixes.map((prefix) => ({ prefix, data: new Map(), early: undefined }));
+    this.required = new Set(
+      Object.keys(options.schema).filter((path) => !validate(options.schema[path] as StandardSchemaV1, undefined).ok),
+    );
   }
 
   /** Decode a page of the first read now, while etcd sends the next; `applyReset` uses what still matches. */
@@ -71,6 +82,7 @@ export class ConfigState {
   applyReset(index: number, range: RangeResult): void {
     const layer = this.layers[index] as Layer;
     this.counters.resets++;
+    this.loadedLayers.add(index);
     const early = layer.data.size === 0 ? layer.early : undefined;
     layer.early = undefined;
     const next = new Map<string, string>();
@@ -173,9 +185,33 @@ export class ConfigState {
   /** Hand over the changes of one revision together: every value is in place before anyone hears of it. */
   private emit(changes: ConfigChange[], revision: number): void {
     this.revision = Math.max(this.revision, revision);
-    if (changes.length === 0) return;
-    this.generation++;
-    this.options.onChanges(changes);
+    if (this.loadedLayers.size === this.layers.length) this.noteMissing();
+    if (changes.length > 0) {
+      this.generation++;
+      this.options.onChanges(changes);
+    }
+    if (this.refusalsChanged) {
+      this.refusalsChanged = false;
+      this.options.onRefused?.();
+    }
+  }
+
+  /** Once every layer is loaded: a required path with no value is `missing`. */
+  private noteMissing(): void {
+    for (const path of this.required) {
+      if (this.values.has(path) || this.refused.has(path)) continue;
+      const key = (this.layers[this.layers.length - 1] as Layer).prefix + path;
+      this.refuse({ path, key, reason: 'missing', message: 'required by the schema, and not set', kept: false });
+    }
+  }
+
+  private refuse(refusal: RefusedKey): void {
+    this.refused.set(refusal.path, refusal);
+    this.refusalsChanged = true;
+  }
+
+  private accept(path: string): void {
+    if (this.refused.delete(path)) this.refusalsChanged = true;
   }
 
   private recomputePath(path: string): ConfigChange | undefined {
@@ -186,6 +222,8 @@ export class ConfigState {
       raw = layer.data.get(path);
     }
     if (raw === undefined || layer === undefined) {
+      if (this.required.has(path)) return this.refuseDelete(path);
+      this.accept(path);
       if (!this.appliedRaw.has(path)) return undefined;
       const previous = this.values.get(path);
       this.appliedRaw.delete(path);
@@ -197,9 +235,33 @@ export class ConfigState {
     return this.applyRaw(path, raw, layer);
   }
 
+  /** A key the schema requires (no default, not optional) went: refused like a bad value, the last good value stays. */
+  private refuseDelete(path: string): undefined {
+    const key = (this.layers[this.layers.length - 1] as Layer).prefix + path;
+    if (!this.appliedRaw.has(path)) {
+      if (this.loadedLayers.size === this.layers.length)
+        this.refuse({ path, key, reason: 'missing', message: 'required by the schema, and not set', kept: false });
+      return undefined;
+    }
+    if (this.refused.get(path)?.reason === 'deleted') return undefined;
+    const shown = isSecretPath(path, this.options.secrets) ? REDACTED : clip(this.appliedRaw.get(path) as string);
+    this.refuse({ path, key, reason: 'deleted', message: 'deleted, but the schema requires a value (no default)', kept: true });
+    this.options.report(
+      new DialsError(
+        'INVALID_VALUE',
+        `Config key ${key} was deleted, but its schema requires a value (it has no default): the last good value ${shown} stays in force. Set it again, or give the schema a default or .optional().`,
+        { key },
+      ),
+    );
+    return undefined;
+  }
+
   /** Decode and validate `raw`, the effective raw value of `path` (from `layer`), and apply it. */
   private applyRaw(path: string, raw: string, layer: Layer, early?: Decoded): ConfigChange | undefined {
-    if (this.appliedRaw.get(path) === raw) return undefined;
+    if (this.appliedRaw.get(path) === raw) {
+      this.accept(path);
+      return undefined;
+    }
     const previous = this.values.get(path);
     const decoded = early ?? decodeValue(raw, this.schemaOf(path));
     if (!decoded.ok) {
@@ -217,6 +279,14 @@ export class ConfigState {
           issues: decoded.issues,
         }),
       );
+      this.refuse({
+        path,
+        key,
+        reason: 'invalid',
+        message: issues,
+        kept: this.appliedRaw.has(path),
+        ...(secret ? {} : { raw: clipRaw(raw) }),
+      });
       return undefined;
     }
     if (isUnsafePath(path)) {
@@ -228,6 +298,7 @@ export class ConfigState {
         ),
       );
     }
+    this.accept(path);
     this.appliedRaw.set(path, raw);
     this.values.set(path, decoded.value);
     return { path, type: 'put', value: decoded.value, previous };

@@ -69,7 +69,16 @@ export function deepFreeze<T>(value: T): T {
 
 const RAW_IN_MESSAGE = 120;
 
-/** A raw value for a message: quoted, and cut at 120 characters. */
+/** A raw value to show as data: cut at 120 characters. */
+export function clipRaw(raw: string): string {
+  return raw.length > RAW_IN_MESSAGE ? `${raw.slice(0, RAW_IN_MESSAGE)}…` : raw;
+}
+
+/**
+ * A raw value for a message, cut at 120 characters and quoted once: a JSON string (`"db"`) as it
+ * is, anything else in quotes with control characters escaped (so a value cannot drive a terminal).
+ */
 export function clip(raw: string): string {
+  if (raw.length > 1 && raw.startsWith('"') && typeof parseJson(raw) === 'string') return clipRaw(raw);
   return raw.length > RAW_IN_MESSAGE ? `${JSON.stringify(raw.slice(0, RAW_IN_MESSAGE))}…` : JSON.stringify(raw);
 }

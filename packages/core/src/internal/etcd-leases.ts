@@ -1,6 +1,6 @@
 import type { Etcd3, Lease as EtcdLease } from 'etcd3';
-import type { Lease, Leases } from '../types.js';
 import { DialsError, messageOf } from '../errors.js';
+import type { Lease, Leases } from '../types.js';
 import { toDialsError } from './etcd-errors.js';
 
 /** etcd's leases: whole seconds, at least one. */

@@ -1,9 +1,9 @@
 import { BehaviorSubject } from 'rxjs';
-import type { Lease } from '../types.js';
 import { DialsError } from '../errors.js';
 import type {
   DialsStatus,
   KeyValue,
+  Lease,
   PrefixListener,
   PrefixWatch,
   PutOptions,

@@ -1,5 +1,5 @@
-import type { Leases, LockHandle, Locks, Transactions } from '../types.js';
 import { DialsError } from '../errors.js';
+import type { Leases, LockHandle, Locks, Transactions } from '../types.js';
 
 /** Where locks live: `/locks/<name>`. */
 export const LOCKS_PREFIX = '/locks/';
