@@ -74,11 +74,16 @@ describe('the demo service, started as a process', () => {
     expect(await (await fetch(`${demo.url}/health`)).json()).toMatchObject({ status: 'ready' });
     expect(await newCheckout(demo)).toBe(404);
     expect(await debugLineShows(demo)).toBe(false);
+    expect(await (await fetch(`${demo.url}/instances`)).json()).toMatchObject([{ host: '127.0.0.1', meta: { demo: true } }]);
+    const viaOpenFeature = () =>
+      fetch(`${demo.url}/openfeature/new-checkout`, { headers: { 'x-user-email': 'ana@example.com' } }).then((r) => r.json());
+    expect(await viaOpenFeature()).toMatchObject({ value: false, reason: 'DISABLED' });
 
     const flags = JSON.parse(readFileSync(flagsFile, 'utf8'));
     flags.flags['new-checkout'].state = 'ENABLED';
     writeFileSync(flagsFile, JSON.stringify(flags));
     const flagMs = await until(async () => (await newCheckout(demo)) === 200);
+    expect(await viaOpenFeature()).toMatchObject({ value: true, reason: 'TARGETING_MATCH' });
 
     writeFileSync(configFile, readFileSync(configFile, 'utf8').replace('level: info', 'level: debug'));
     const levelMs = await until(() => debugLineShows(demo));

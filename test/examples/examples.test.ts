@@ -36,6 +36,8 @@ it('the README example runs against etcd', async () => {
   const base = uniquePrefix('readme');
   const etcd = rawClient(endpoint);
   await etcd.put(`${base}x`).value('1'); // not under the README's prefixes: they are its own
+  await etcd.put('/config/shop/production/database/host').value('db.internal');
+  await etcd.put('/config/shop/production/database/port').value('5432');
   const saved = process.env.ETCD_ENDPOINTS;
   process.env.ETCD_ENDPOINTS = endpoint;
   const { dials } = await import('./readme.js');
@@ -43,8 +45,10 @@ it('the README example runs against etcd', async () => {
   else process.env.ETCD_ENDPOINTS = saved;
   expect(dials.status).toBe('ready');
   expect(dials.get('logging/level')).toBe('info');
+  expect(dials.get('database/port')).toBe(5432);
   await dials.close();
   rmSync('.dials', { recursive: true, force: true });
+  await etcd.delete().prefix('/config/shop/production/database/');
   await etcd.delete().prefix(base);
   etcd.close();
 });

@@ -1,4 +1,5 @@
 import { createDials, etcdSource } from '@dials/core';
+import { skip } from 'rxjs';
 import { z } from 'zod';
 
 const dials = createDials({
@@ -13,7 +14,10 @@ const dials = createDials({
 });
 await dials.ready();
 dials.get('database/port'); // number | undefined, synchronous
-dials.value$('database/host').subscribe((host) => console.log('reconnect to', host));
+dials
+  .value$('database/host')
+  .pipe(skip(1))
+  .subscribe((host) => console.log('reconnect to', host)); // on each change
 dials.errors$.subscribe((e) => console.warn(e.message)); // bad values never replace good ones
 
 export { dials };

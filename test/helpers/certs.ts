@@ -96,3 +96,11 @@ export async function startTlsEtcd(): Promise<{ pki: TestPki; server: EtcdServer
     },
   };
 }
+
+/**
+ * The server's endpoint by name: the certificate holds DNS:localhost, and a TLS client given an IP
+ * sets it as the TLS server name, which Node deprecates (DEP0123).
+ */
+export function tlsEndpoint(server: EtcdServer): string {
+  return server.endpoint.replace('127.0.0.1', 'localhost');
+}

@@ -1,6 +1,6 @@
 import { createDials, type DialsError, etcdSource } from '@dials/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTlsEtcd, type TestPki } from '../helpers/certs.js';
+import { startTlsEtcd, type TestPki, tlsEndpoint } from '../helpers/certs.js';
 import { type EtcdServer, freePort, startAuthEtcd } from '../helpers/etcd.js';
 import { uniquePrefix } from '../helpers/keys.js';
 
@@ -79,7 +79,7 @@ describe('connection errors name the endpoint and the cause', () => {
 
     it('connects with the CA, a client certificate and its key', async () => {
       const dials = createDials({
-        source: etcdSource({ endpoints: `https://${server.endpoint}`, tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey } }),
+        source: etcdSource({ endpoints: `https://${tlsEndpoint(server)}`, tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey } }),
         prefix: uniquePrefix(),
       });
       await dials.ready();
@@ -91,7 +91,7 @@ describe('connection errors name the endpoint and the cause', () => {
       const error = await readyError(
         createDials({
           source: etcdSource({
-            endpoints: `https://${server.endpoint}`,
+            endpoints: `https://${tlsEndpoint(server)}`,
             tls: { ca: pki.otherCa, cert: pki.clientCert, key: pki.clientKey },
             startupTimeoutMs: NO_RETRY_WINDOW_MS,
           }),
@@ -99,7 +99,7 @@ describe('connection errors name the endpoint and the cause', () => {
         }),
       );
       expect(error.code).toBe('TLS');
-      expect(error.message).toContain(server.endpoint);
+      expect(error.message).toContain(tlsEndpoint(server));
     });
   });
 });

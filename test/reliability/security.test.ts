@@ -7,7 +7,7 @@ import { createDials, type DialsError, etcdSource } from '@dials/core';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { startTlsEtcd, type TestPki } from '../helpers/certs.js';
+import { startTlsEtcd, type TestPki, tlsEndpoint } from '../helpers/certs.js';
 import { EtcdServer, startAuthEtcd } from '../helpers/etcd.js';
 import { until } from '../helpers/events.js';
 
@@ -115,18 +115,18 @@ describe('TLS with client certificates', () => {
 
   it('a client without a certificate is refused clearly, within the start-up timeout', async () => {
     const noCert = createDials({
-      source: etcdSource({ endpoints: `https://${server.endpoint}`, tls: { ca: pki.ca }, startupTimeoutMs: 1_000 }),
+      source: etcdSource({ endpoints: `https://${tlsEndpoint(server)}`, tls: { ca: pki.ca }, startupTimeoutMs: 1_000 }),
       prefix: '/x/',
     });
     const error = (await noCert.ready().catch((e: unknown) => e)) as DialsError;
     expect(error.name).toBe('DialsError');
     expect(['TLS', 'UNAVAILABLE']).toContain(error.code);
-    expect(error.message).toContain(server.endpoint);
+    expect(error.message).toContain(tlsEndpoint(server));
     await noCert.close();
   });
 
   it('the CLI connects with --cacert --cert --key, and fails clearly with a wrong CA', async () => {
-    const env = { ETCD_ENDPOINTS: `https://${server.endpoint}` };
+    const env = { ETCD_ENDPOINTS: `https://${tlsEndpoint(server)}` };
     const ok = await dials(env, 'status', '--cacert', pki.ca, '--cert', pki.clientCert, '--key', pki.clientKey, '--json');
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout).members[0].healthy).toBe(true);

@@ -9,6 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
 import { AppModule } from './app.module.js';
+import { moreRoutes } from './more-routes.js';
 import { demoSources } from './sources.js';
 
 async function main() {
@@ -33,6 +34,7 @@ async function main() {
   express.get('/health', dialsHealth({ dials, flags }));
 
   const port = Number(process.env.PORT ?? 3000);
+  await moreRoutes(express, { flags, registry: setup.registry, port });
   await app.listen(port);
   const url = `http://localhost:${port}`;
   console.log(`Dials demo listening on ${url}`);

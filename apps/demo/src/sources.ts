@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { etcdSource, fileSource, flattenDocument } from '@dials/core';
+import { etcdSource, fileSource, flattenDocument, memorySource, type Source } from '@dials/core';
 import { flagdFileSource, flagSetEntries } from '@dials/flags';
 import { parse } from 'yaml';
 import type { DemoSources } from './app.module.js';
@@ -11,6 +11,8 @@ export interface DemoSetup extends DemoSources {
   readonly mode: 'file' | 'etcd';
   readonly configFile: string;
   readonly flagsFile: string;
+  /** Where the service registers itself: etcd, or without it an in-process registry (the memory source has leases; a file has none). */
+  readonly registry: Source;
 }
 
 /** Without ETCD_ENDPOINTS: the embedded files. With it: etcd, seeded from the files when empty. */
@@ -26,6 +28,7 @@ export async function demoSources(): Promise<DemoSetup> {
       configPrefix: '',
       flags: flagdFileSource(flagsFile),
       flagsPrefix: '',
+      registry: memorySource({ name: 'in-process registry' }),
     };
   }
   const source = etcdSource();
@@ -34,7 +37,7 @@ export async function demoSources(): Promise<DemoSetup> {
   await source.connect();
   await seed(source, configPrefix, flattenDocument(parse(readFileSync(configFile, 'utf8'))));
   await seed(source, flagsPrefix, flagSetEntries(JSON.parse(readFileSync(flagsFile, 'utf8'))));
-  return { mode: 'etcd', configFile, flagsFile, config: source, configPrefix, flags: source, flagsPrefix };
+  return { mode: 'etcd', configFile, flagsFile, config: source, configPrefix, flags: source, flagsPrefix, registry: source };
 }
 
 /** First run against an empty prefix: write the example values, in one transaction. */

@@ -81,14 +81,15 @@ const CONSOLE: readonly [ConsoleMethod, LogLevel][] = [
 
 /**
  * `console`: methods below the level become no-ops (their originals are kept and come back as
- * the level allows them).
+ * the level allows them). `initial` applies at once: `consoleTarget({ initial: 'info' })` mutes
+ * `console.debug` from the start, not only after the level first moves.
  */
 export function consoleTarget(options: { console?: Console; initial?: LogLevel } = {}): LevelTarget {
   const target = options.console ?? globalThis.console;
   const originals = new Map(CONSOLE.map(([method]) => [method, target[method]] as const));
   const noop = () => {};
-  let current: LogLevel = options.initial ?? 'trace';
-  return {
+  let current: LogLevel = 'trace';
+  const levelTarget: LevelTarget = {
     name: 'console',
     getLevel: () => current,
     setLevel: (level) => {
@@ -98,4 +99,6 @@ export function consoleTarget(options: { console?: Console; initial?: LogLevel }
       }
     },
   };
+  if (options.initial !== undefined) levelTarget.setLevel(options.initial);
+  return levelTarget;
 }
