@@ -28,6 +28,40 @@ afterAll(async () => {
 });
 
 describe('last known good snapshot file', () => {
+  it("takes a file's revision as a hint only: after a read, Dials has etcd's revision, so compare-and-set holds", async () => {
+    const prefix = uniquePrefix('snap');
+    const file = join(dir, 'ahead.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ format: 'dials-snapshot/1', source: 'x', revision: 1e15, writtenAt: '', layers: { [prefix]: { a: '1' } } }),
+    );
+    const etcd = rawClient(server.endpoint);
+    await etcd.put(`${prefix}a`).value('2');
+    const dials = createDials({ source: etcdSource({ endpoints: server.endpoint }), prefix, snapshotFile: file });
+    await dials.ready();
+    await until(dials.status$, (s) => s === 'ready');
+    const etcdRevision = Number((await etcd.get(`${prefix}a`).exec()).header.revision);
+    expect(dials.revision).toBe(etcdRevision);
+    const seen = dials.revision;
+    await etcd.put(`${prefix}a`).value('3'); // a concurrent writer
+    await expect(dials.publish({ a: 4 }, { expectRevision: seen })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await etcd.get(`${prefix}a`).string()).toBe('3');
+    await dials.close();
+
+    writeFileSync(
+      file,
+      `{"format":"dials-snapshot/1","source":"x","revision":1e400,"writtenAt":"","layers":{${JSON.stringify(prefix)}:{}}}`,
+    );
+    const errors: DialsError[] = [];
+    const again = createDials({ source: etcdSource({ endpoints: server.endpoint }), prefix, snapshotFile: file });
+    again.errors$.subscribe((e) => errors.push(e));
+    await again.ready();
+    expect(errors.map((e) => e.code)).toContain('SNAPSHOT');
+    expect(again.revision).toBeLessThan(1e15);
+    await again.close();
+    etcd.close();
+  });
+
   it('starts from the file while etcd is down, reports stale, and catches up when etcd is back', async () => {
     const prefix = uniquePrefix('snap');
     const file = join(dir, 'nested', 'shop.json');

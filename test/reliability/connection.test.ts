@@ -67,8 +67,10 @@ describe("faults of the client's own connection", () => {
     await etcd.put(`${prefix}k0`).value('"new cluster"');
     await until(dials.value$('k0'), (v) => v === 'new cluster', 30_000);
     await until(dials.value$('k4'), (v) => v === undefined, 30_000); // gone with the old data
-    expect(errors.some((e) => e.message.includes('behind'))).toBe(true);
+    expect(errors.some((e) => e.code === 'CLUSTER_RESET' && e.message.includes('behind'))).toBe(true);
     expect(dials.snapshot.values).toEqual({ k0: 'new cluster' });
+    // Dials' revision is the new cluster's, so compare-and-set against it means what it says.
+    expect(dials.revision).toBe(Number((await etcd.get(`${prefix}k0`).exec()).header.revision));
     await dials.close();
     etcd.close();
   }, 60_000);

@@ -35,8 +35,13 @@ export class ConfigState {
   readonly values = new Map<string, unknown>();
   /** The raw value each path's effective value was decoded from. */
   private readonly appliedRaw = new Map<string, string>();
-  /** The highest revision applied. */
+  /**
+   * The source's revision: the highest that any layer last read or applied from it. A snapshot
+   * file's revision stands in only until the first read, so a wiped and rebuilt cluster (or a
+   * bogus file) never leaves Dials ahead of its source.
+   */
   revision = 0;
+  private readonly layerRevisions: (number | undefined)[];
   /** Bumped once per applied revision that changed something. */
   generation = 0;
   readonly counters = { resets: 0, batches: 0 };
@@ -55,6 +60,7 @@ export class ConfigState {
     private readonly options: ConfigStateOptions,
   ) {
     this.layers = prefixes.map((prefix) => ({ prefix, data: new Map(), early: undefined }));
+    this.layerRevisions = prefixes.map(() => undefined);
     this.required = new Set(
       Object.keys(options.schema).filter((path) => !validate(options.schema[path] as StandardSchemaV1, undefined).ok),
     );
@@ -95,14 +101,14 @@ export class ConfigState {
     if (layer.data.size === 0) {
       // The first load: every path is new, nothing to diff, and each raw value is at hand.
       layer.data = next;
-      this.applyLoaded(layer, Math.max(this.revision, range.revision), early);
+      this.applyLoaded(layer, this.sourceRevision(index, range.revision), early);
       return;
     }
     const touched: string[] = [];
     for (const path of layer.data.keys()) if (!next.has(path)) touched.push(path);
     for (const [path, raw] of next) if (layer.data.get(path) !== raw) touched.push(path);
     layer.data = next;
-    this.recompute(touched, Math.max(this.revision, range.revision), true);
+    this.recompute(touched, this.sourceRevision(index, range.revision), true);
   }
 
   /** The changes of one revision in layer `index`. */
@@ -116,7 +122,15 @@ export class ConfigState {
       else layer.data.delete(path);
       touched.push(path);
     }
-    this.recompute(touched, batch.revision);
+    this.recompute(touched, this.sourceRevision(index, batch.revision));
+  }
+
+  /** Note what layer `index` last saw of the source; the source's revision is the highest of the layers'. */
+  private sourceRevision(index: number, revision: number): number {
+    this.layerRevisions[index] = revision;
+    let highest = 0;
+    for (const r of this.layerRevisions) if (r !== undefined && r > highest) highest = r;
+    return highest;
   }
 
   /** Load raw values kept elsewhere (the snapshot file), by prefix, as of `revision`. */
@@ -128,7 +142,7 @@ export class ConfigState {
         paths.add(path);
       }
     }
-    this.recompute([...paths], revision, true);
+    this.recompute([...paths], this.layerRevisions.some((r) => r !== undefined) ? this.revision : revision, true);
   }
 
   /** The raw values of every layer by prefix, without the paths `omit` names (secrets stay out of files). */
@@ -184,7 +198,7 @@ export class ConfigState {
 
   /** Hand over the changes of one revision together: every value is in place before anyone hears of it. */
   private emit(changes: ConfigChange[], revision: number): void {
-    this.revision = Math.max(this.revision, revision);
+    this.revision = revision;
     if (this.loadedLayers.size === this.layers.length) this.noteMissing();
     if (changes.length > 0) {
       this.generation++;

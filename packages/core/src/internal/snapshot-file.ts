@@ -41,7 +41,8 @@ export async function readSnapshotFile(file: string, prefixes: readonly string[]
 function isContent(value: unknown): value is SnapshotFileContent {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  if (v.format !== 'dials-snapshot/1' || typeof v.revision !== 'number' || typeof v.layers !== 'object' || v.layers === null) return false;
+  if (v.format !== 'dials-snapshot/1' || !Number.isSafeInteger(v.revision) || (v.revision as number) < 0) return false;
+  if (typeof v.layers !== 'object' || v.layers === null) return false;
   for (const layer of Object.values(v.layers)) {
     if (typeof layer !== 'object' || layer === null) return false;
     for (const raw of Object.values(layer)) if (typeof raw !== 'string') return false;
