@@ -12,6 +12,7 @@ export {
 export { DialsError, type DialsErrorCode, type DialsErrorDetails, isDialsError } from './errors.js';
 export { type ClusterStatus, EtcdSource, type EtcdSourceOptions, etcdSource, type MemberStatus, parseEndpoints } from './etcd-source.js';
 export { type FileSourceOptions, fileSource, flattenDocument } from './file-source.js';
+export { buildConfigTree, type ConfigTreeOptions } from './internal/config-tree.js';
 export { releaseSource, retainSource } from './internal/lifecycle.js';
 export { type MemorySourceOptions, memorySource } from './memory-source.js';
 export {
