@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { flattenDocument } from '@dials/core';
+import { flagSetEntries, validateFlagDefinition } from '@dials/flags';
+import { parse as parseYaml } from 'yaml';
+import { UsageError } from '../output.js';
+
+/** Read a file of config (JSON, YAML, .env) or a flagd flag set into `path → JSON text` entries. */
+export function readEntries(file: string, kind: 'auto' | 'config' | 'flags' = 'auto'): { entries: Map<string, string>; flags: boolean } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  const ext = extname(file).toLowerCase();
+  if (ext === '.env' || file.endsWith('/.env') || file === '.env') {
+    return { entries: readEnv(text), flags: false };
+  }
+  let document: unknown;
+  try {
+    document = ext === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new UsageError(`cannot parse ${file}: ${(error as Error).message}`);
+  }
+  const looksLikeFlags =
+    typeof document === 'object' &&
+    document !== null &&
+    Object.hasOwn(document, 'flags') &&
+    typeof (document as { flags: unknown }).flags === 'object';
+  if (kind === 'flags' || (kind === 'auto' && looksLikeFlags)) {
+    const entries = new Map(flagSetEntries(document));
+    const evaluators = entries.has('$evaluators') ? (JSON.parse(entries.get('$evaluators') as string) as Record<string, unknown>) : {};
+    for (const [key, value] of entries) {
+      if (key === '$evaluators') continue;
+      try {
+        validateFlagDefinition(key, JSON.parse(value), evaluators);
+      } catch (error) {
+        throw new UsageError(`${file}: flag ${key} is invalid: ${(error as Error).message}`);
+      }
+    }
+    return { entries, flags: true };
+  }
+  try {
+    return { entries: new Map(flattenDocument(document)), flags: false };
+  } catch (error) {
+    throw new UsageError(`${file}: ${(error as Error).message}`);
+  }
+}
+
+/** `DATABASE__HOST=db` → `database/host` = `"db"` (a double underscore nests). */
+function readEnv(text: string): Map<string, string> {
+  const entries = new Map<string, string>();
+  for (const rawLine of text.split(/\r?\n/)) {
+    const line = rawLine.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!match) throw new UsageError(`not a KEY=VALUE line: ${line}`);
+    let value = match[2] as string;
+    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) value = value.slice(1, -1);
+    entries.set((match[1] as string).toLowerCase().split('__').join('/'), JSON.stringify(value));
+  }
+  return entries;
+}
