@@ -24,16 +24,8 @@ export function toDocument(kvs: readonly KeyValue[], prefix: string): Record<str
   return root;
 }
 
-export function formatDocument(document: Record<string, unknown>, format: string, kvs: readonly KeyValue[], prefix: string): string {
+export function formatDocument(document: Record<string, unknown>, format: string): string {
   if (format === 'json') return JSON.stringify(document, null, 2);
   if (format === 'yaml') return stringifyYaml(document).trimEnd();
-  if (format === 'env') {
-    return kvs
-      .map((kv) => {
-        const value = decode(kv.value);
-        return `${kv.key.slice(prefix.length).split('/').join('__').toUpperCase()}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
-      })
-      .join('\n');
-  }
   throw new UsageError(`unknown format ${format}: json, yaml or env`);
 }

@@ -4,6 +4,7 @@ import { flattenDocument } from '@dials/core';
 import { flagSetEntries, validateFlagDefinition } from '@dials/flags';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../output.js';
+import { readEnv } from './env.js';
 
 /** Read a file of config (JSON, YAML, .env) or a flagd flag set into `path → JSON text` entries. */
 export function readEntries(file: string, kind: 'auto' | 'config' | 'flags' = 'auto'): { entries: Map<string, string>; flags: boolean } {
@@ -15,7 +16,11 @@ export function readEntries(file: string, kind: 'auto' | 'config' | 'flags' = 'a
   }
   const ext = extname(file).toLowerCase();
   if (ext === '.env' || file.endsWith('/.env') || file === '.env') {
-    return { entries: readEnv(text), flags: false };
+    try {
+      return { entries: readEnv(text), flags: false };
+    } catch (error) {
+      throw new UsageError(`${file}: ${(error as Error).message}`);
+    }
   }
   let document: unknown;
   try {
@@ -46,19 +51,4 @@ export function readEntries(file: string, kind: 'auto' | 'config' | 'flags' = 'a
   } catch (error) {
     throw new UsageError(`${file}: ${(error as Error).message}`);
   }
-}
-
-/** `DATABASE__HOST=db` → `database/host` = `"db"` (a double underscore nests). */
-function readEnv(text: string): Map<string, string> {
-  const entries = new Map<string, string>();
-  for (const rawLine of text.split(/\r?\n/)) {
-    const line = rawLine.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!match) throw new UsageError(`not a KEY=VALUE line: ${line}`);
-    let value = match[2] as string;
-    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) value = value.slice(1, -1);
-    entries.set((match[1] as string).toLowerCase().split('__').join('/'), JSON.stringify(value));
-  }
-  return entries;
 }
