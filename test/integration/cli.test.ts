@@ -207,6 +207,45 @@ describe('dials export → import round trips', () => {
     expect((await dials('export', target, '--format', 'env')).stdout).toBe(exported.stdout);
   });
 
+  it('json and yaml: keys come back whatever their names (__proto__, a and a/b, a//b, a trailing slash, non-ASCII)', async () => {
+    const source = uniquePrefix('cli-tree');
+    const values: Record<string, string> = {
+      '__proto__/polluted': '"yes"',
+      'constructor/prototype/x': '1',
+      prototype: '[1,2]',
+      a: '1',
+      'a/b': '2',
+      'x//y': '"empty segment"',
+      'trailing/': '"slash"',
+      'ünï/cödé ✓': '"non-ASCII"',
+      'flags/new-checkout': 'true',
+      'database/host': 'db',
+    };
+    await putAll(source, values);
+    const before = await readBack(source);
+    expect([...before.keys()].sort()).toEqual(Object.keys(values).sort());
+    for (const format of ['json', 'yaml']) {
+      const exported = await dials('export', source, '--format', format);
+      expect(exported.code).toBe(0);
+      expect(exported.stderr).toBe('');
+      const file = join(dir, `round.${format}`);
+      writeFileSync(file, exported.stdout);
+      const target = uniquePrefix('cli-tree');
+      expect((await dials('import', file, '--prefix', target, '--apply')).code).toBe(0);
+      expect(await readBack(target)).toEqual(before);
+    }
+  });
+
+  it('json: warns about values import would not give back as one key', async () => {
+    const p = uniquePrefix('cli-tree');
+    await putAll(p, { object: '{"a":1}', none: 'null', fine: '1' });
+    const exported = await dials('export', p);
+    expect(exported.code).toBe(0);
+    expect(JSON.parse(exported.stdout)).toEqual({ object: { a: 1 }, none: null, fine: 1 });
+    expect(exported.stderr).toContain('warning: import splits a JSON object');
+    expect(exported.stderr).toContain('none, object');
+  });
+
   it('.env: refuses, naming them, keys that would not come back', async () => {
     const p = uniquePrefix('cli-env');
     await putAll(p, { 'Upper/case': '1', 'fine/key': '2' });

@@ -28,11 +28,12 @@ export function readEntries(file: string, kind: 'auto' | 'config' | 'flags' = 'a
   } catch (error) {
     throw new UsageError(`cannot parse ${file}: ${(error as Error).message}`);
   }
-  const looksLikeFlags =
-    typeof document === 'object' &&
-    document !== null &&
-    Object.hasOwn(document, 'flags') &&
-    typeof (document as { flags: unknown }).flags === 'object';
+  // A flagd flag set has a top-level `flags` object (not an array: export may write a key `flags` holding one).
+  const flagsValue =
+    typeof document === 'object' && document !== null && Object.hasOwn(document, 'flags')
+      ? (document as { flags: unknown }).flags
+      : undefined;
+  const looksLikeFlags = typeof flagsValue === 'object' && flagsValue !== null && !Array.isArray(flagsValue);
   if (kind === 'flags' || (kind === 'auto' && looksLikeFlags)) {
     const entries = new Map(flagSetEntries(document));
     const evaluators = entries.has('$evaluators') ? (JSON.parse(entries.get('$evaluators') as string) as Record<string, unknown>) : {};
