@@ -54,6 +54,14 @@ describe('the registry', () => {
     expect(new Set(modules).size).toBe(registry.length);
   });
 
+  it("names only options a command has in its subcommands' lists", async () => {
+    for (const entry of registry) {
+      const command = await entry.load();
+      for (const sub of Object.values(command.subcommands ?? {}))
+        for (const name of sub.options) expect(command.options).toHaveProperty([name]);
+    }
+  });
+
   it('dials --help lists every command without loading any', async () => {
     const loads = registry.map((entry) => vi.spyOn(entry, 'load'));
     const { code, stdout } = await dials('--help');
