@@ -91,10 +91,11 @@ describe('the demo service, started as a process', () => {
 
     // An emptied file: the required keys keep their last good values, /health says so.
     writeFileSync(configFile, '');
-    await until(async () => (await (await fetch(`${demo.url}/health`)).json()).status === 'degraded');
+    type Health = { status: string; refused: { path: string; reason: string }[] };
+    await until(async () => ((await (await fetch(`${demo.url}/health`)).json()) as Health).status === 'degraded');
     const health = await fetch(`${demo.url}/health`);
     expect(health.status).toBe(200);
-    expect((await health.json()).refused.map((r: { path: string; reason: string }) => `${r.path}:${r.reason}`).sort()).toEqual([
+    expect(((await health.json()) as Health).refused.map((r) => `${r.path}:${r.reason}`).sort()).toEqual([
       'database/host:deleted',
       'database/port:deleted',
     ]);

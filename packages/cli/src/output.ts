@@ -1,10 +1,26 @@
-import { DialsError } from '@dials/core';
-
 /** Exit codes that mean something to scripts. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, conflict: 3, unreachable: 4 } as const;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+  /** The command (`get`, `flags set`) the mistake is about, named in the message. */
+  readonly command: string | undefined;
+
+  constructor(message: string, command?: string) {
+    super(message);
+    this.command = command;
+  }
+}
+
+/**
+ * A DialsError's code, recognised by core's brand (what `isDialsError` checks): importing core here
+ * would load the etcd client for every run, `dials --help` and usage errors included.
+ */
+function dialsErrorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || (error as Record<symbol, unknown>)[Symbol.for('@dials/core:DialsError')] !== true)
+    return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 const tty = process.stdout.isTTY === true && !process.env.NO_COLOR;
@@ -45,23 +61,25 @@ export function table(rows: readonly (readonly string[])[], header?: readonly st
 }
 
 /** Map an error to its exit code and print it (as JSON with --json); never a stack for known errors. */
-export function fail(error: unknown, json: boolean): number {
+export function fail(error: unknown, json: boolean, command?: string): number {
   let code: number = EXIT.failed;
   let kind = 'error';
+  const dialsCode = dialsErrorCode(error);
   if (error instanceof UsageError) {
     code = EXIT.usage;
     kind = 'usage';
-  } else if (error instanceof DialsError) {
-    kind = error.code;
-    if (error.code === 'CONFLICT') code = EXIT.conflict;
-    else if (error.code === 'UNAVAILABLE' || error.code === 'TIMEOUT') code = EXIT.unreachable;
+  } else if (dialsCode !== undefined) {
+    kind = dialsCode;
+    if (dialsCode === 'CONFLICT') code = EXIT.conflict;
+    else if (dialsCode === 'UNAVAILABLE' || dialsCode === 'TIMEOUT') code = EXIT.unreachable;
   }
   const message = error instanceof Error ? error.message : String(error);
-  if (json) process.stdout.write(`${JSON.stringify({ error: { code: kind, message } })}\n`);
-  else
-    process.stderr.write(
-      `${color.red('dials:')} ${message}${code === EXIT.usage ? `\n${color.dim("Run 'dials --help' for usage.")}` : ''}\n`,
-    );
+  const where = (error instanceof UsageError ? error.command : undefined) ?? command;
+  if (json) process.stdout.write(`${JSON.stringify({ error: { code: kind, message, ...(where ? { command: where } : {}) } })}\n`);
+  else {
+    const hint = code === EXIT.usage ? `\n${color.dim(`Run 'dials ${where ? `${where} ` : ''}--help' for usage.`)}` : '';
+    process.stderr.write(`${color.red(where ? `dials ${where}:` : 'dials:')} ${message}${hint}\n`);
+  }
   return code;
 }
 

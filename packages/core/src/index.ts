@@ -14,6 +14,7 @@ export { asDialsError, DialsError, type DialsErrorCode, type DialsErrorDetails, 
 export { EtcdSource, type EtcdSourceOptions, etcdSource, parseEndpoints } from './etcd-source.js';
 export { type FileSourceOptions, fileSource, flattenDocument } from './file-source.js';
 export { type HealthReport, healthOf } from './health.js';
+export { buildConfigTree, type ConfigTreeOptions } from './internal/config-tree.js';
 export { releaseSource, retainSource } from './internal/lifecycle.js';
 export { type HeldLock, type LockOptions, withLock } from './locks.js';
 export { type MemorySourceOptions, memorySource } from './memory-source.js';

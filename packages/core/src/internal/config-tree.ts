@@ -10,17 +10,26 @@ export function isUnsafePath(path: string): boolean {
 
 type Node = Record<string, unknown>;
 
+export interface ConfigTreeOptions {
+  /**
+   * Keep `__proto__`, `constructor` and `prototype` segments as own properties (safe: every node
+   * has a null prototype). For exporting every key; the app's `config` view leaves them out.
+   */
+  readonly keepUnsafe?: boolean;
+}
+
 /**
  * Build the nested, frozen object view of flat paths: `database/host` → `config.database.host`.
- * Nodes have no prototype and unsafe segments are left out (they stay readable with `get()`),
+ * Nodes have no prototype and unsafe segments are left out unless `keepUnsafe` (they stay readable with `get()`),
  * so no config path can reach `Object.prototype`. When a path is both a value and a branch
  * (`a` and `a/b`), the branch wins.
  */
-export function buildConfigTree(values: ReadonlyMap<string, unknown>): Readonly<Record<string, unknown>> {
+export function buildConfigTree(values: ReadonlyMap<string, unknown>, options: ConfigTreeOptions = {}): Readonly<Record<string, unknown>> {
   const root: Node = Object.create(null);
   const branches = new Set<Node>([root]);
+  const keepUnsafe = options.keepUnsafe === true;
   for (const [path, value] of values) {
-    if (isUnsafePath(path)) continue;
+    if (!keepUnsafe && isUnsafePath(path)) continue;
     const segments = path.split('/').filter((s) => s !== '');
     const leaf = segments.pop();
     if (leaf === undefined) continue;

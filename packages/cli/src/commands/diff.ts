@@ -1,0 +1,39 @@
+import { need, shown, withSlash } from '../args.js';
+import { defineCommand } from '../command.js';
+import { color } from '../output.js';
+
+export const command = defineCommand({
+  usage: 'dials diff PREFIX_A PREFIX_B',
+  options: {},
+  examples: ['dials diff /config/shop/staging/ /config/shop/production/'],
+  async run(ctx) {
+    const [a, b] = need(ctx, 2, 'two prefixes').map(withSlash) as [string, string];
+    const source = await ctx.source();
+    const [left, right] = await Promise.all([source.list(a), source.list(b)]);
+    const l = new Map(left.kvs.map((kv) => [kv.key.slice(a.length), kv.value]));
+    const r = new Map(right.kvs.map((kv) => [kv.key.slice(b.length), kv.value]));
+    // Compare the real values; show secret ones redacted.
+    const show = (prefix: string, values: Map<string, string>) => (path: string) => shown(ctx, prefix + path, values.get(path));
+    const showA = show(a, l);
+    const showB = show(b, r);
+    const onlyA = [...l.keys()].filter((k) => !r.has(k));
+    const onlyB = [...r.keys()].filter((k) => !l.has(k));
+    const differ = [...l.keys()].filter((k) => r.has(k) && r.get(k) !== l.get(k));
+    ctx.out.result(
+      {
+        onlyA,
+        onlyB,
+        differ: differ.map((path) => ({ path, a: showA(path), b: showB(path) })),
+        same: l.size - onlyA.length - differ.length,
+      },
+      () =>
+        [
+          ...onlyA.map((p) => `${color.red('<')} ${p} = ${showA(p)}`),
+          ...onlyB.map((p) => `${color.green('>')} ${p} = ${showB(p)}`),
+          ...differ.map((p) => `${color.yellow('~')} ${p}: ${showA(p)} ${color.dim('→')} ${showB(p)}`),
+          color.dim(`${onlyA.length} only in ${a}, ${onlyB.length} only in ${b}, ${differ.length} different`),
+        ].join('\n'),
+    );
+    return 0;
+  },
+});

@@ -1,0 +1,34 @@
+import { memorySource } from '@dials/core';
+import { createFlags } from '@dials/flags';
+import type { Context, OptionTable } from '../../command.js';
+import { table, UsageError } from '../../output.js';
+
+export const EVAL_OPTIONS = {
+  context: { type: 'string', arg: 'JSON', help: 'the evaluation context for eval, e.g. {"targetingKey":"u1"}' },
+} as const satisfies OptionTable;
+
+/** `dials flags eval KEY`: exit 1 when the evaluation has an error code. */
+export async function evaluateFlag(ctx: Context<typeof EVAL_OPTIONS>, prefix: string, key: string): Promise<number> {
+  let context: Record<string, unknown> = {};
+  const raw = ctx.values.context;
+  if (raw) {
+    try {
+      context = JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      throw new UsageError(`--context is not JSON: ${raw}`);
+    }
+  }
+  // Evaluate exactly as an application would: the same compiled flags over a copy of the prefix.
+  const { kvs } = await (await ctx.source()).list(prefix);
+  const flags = createFlags({ source: memorySource({ initial: Object.fromEntries(kvs.map((kv) => [kv.key, kv.value])) }), prefix });
+  await flags.ready();
+  const details = flags.evaluate(key, context);
+  await flags.close();
+  ctx.out.result(details, () =>
+    table(
+      [[key, JSON.stringify(details.value), details.variant ?? '', details.reason, details.errorCode ?? '']],
+      ['FLAG', 'VALUE', 'VARIANT', 'REASON', 'ERROR'],
+    ),
+  );
+  return details.errorCode ? 1 : 0;
+}

@@ -1,0 +1,29 @@
+import { need, withSlash } from '../args.js';
+import { defineCommand } from '../command.js';
+import { readEntries } from '../formats/read-entries.js';
+import { UsageError } from '../output.js';
+import { applyPlan, PLAN_OPTIONS } from '../plan.js';
+
+export const command = defineCommand({
+  usage: 'dials import FILE --prefix PREFIX [--apply] [--delete] [--flags]',
+  options: {
+    prefix: { type: 'string', arg: 'PREFIX', help: 'where the keys go, e.g. /config/shop/dev/ (required)' },
+    flags: { type: 'boolean', help: 'read FILE as a flagd flag set even without a top-level "flags" object' },
+    ...PLAN_OPTIONS,
+  },
+  examples: [
+    'dials import config.yaml --prefix /config/shop/dev/',
+    'dials import config.yaml --prefix /config/shop/dev/ --apply -m "initial config"',
+    'dials import .env --prefix /config/shop/dev/ --apply --delete',
+    'dials import flags.flagd.json --prefix /flags/shop/dev/ --apply',
+  ],
+  async run(ctx) {
+    const [file] = need(ctx, 1, 'FILE') as [string];
+    const prefix = ctx.values.prefix;
+    if (!prefix) throw new UsageError('import needs --prefix, e.g. --prefix /config/shop/dev/');
+    const { entries } = readEntries(file, ctx.values.flags === true ? 'flags' : 'auto');
+    const source = await ctx.source();
+    const target = withSlash(prefix);
+    return applyPlan(ctx, entries, await source.list(target), target);
+  },
+});

@@ -1,0 +1,34 @@
+import { shown } from '../args.js';
+import { defineCommand } from '../command.js';
+import { color } from '../output.js';
+
+export const command = defineCommand({
+  usage: 'dials ls [PREFIX]',
+  options: {},
+  examples: ['dials ls /config/shop/', 'dials ls /config/shop/dev/ --json'],
+  async run(ctx) {
+    const prefix = ctx.args[0] ?? '/';
+    const { kvs, revision } = await (await ctx.source()).list(prefix);
+    ctx.out.result(
+      { prefix, revision, keys: kvs.map((kv) => ({ key: kv.key, value: shown(ctx, kv.key, kv.value), modRevision: kv.modRevision })) },
+      () => {
+        if (kvs.length === 0) return color.dim(`no keys under ${prefix}`);
+        const lines: string[] = [];
+        let previous: string[] = [];
+        for (const kv of kvs) {
+          const parts = kv.key.slice(prefix.length).split('/');
+          let shared = 0;
+          while (shared < parts.length - 1 && parts[shared] === previous[shared]) shared++;
+          for (let i = shared; i < parts.length - 1; i++) lines.push(`${'  '.repeat(i)}${color.cyan(`${parts[i]}/`)}`);
+          const value = shown(ctx, kv.key, kv.value) as string;
+          lines.push(
+            `${'  '.repeat(parts.length - 1)}${parts[parts.length - 1]} ${color.dim('=')} ${value.length > 80 ? `${value.slice(0, 77)}...` : value}`,
+          );
+          previous = parts;
+        }
+        return lines.join('\n');
+      },
+    );
+    return 0;
+  },
+});

@@ -1,0 +1,67 @@
+import type { Command } from './command.js';
+
+export interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  /** The command's module is loaded only when it runs or shows its help: `dials --help` loads none. */
+  load(): Promise<Command>;
+}
+
+// The order is the order of `dials --help`.
+export const registry: readonly CommandEntry[] = [
+  { name: 'get', summary: 'print a key', load: async () => (await import('./commands/get.js')).command },
+  { name: 'ls', summary: 'list keys under a prefix as a tree', load: async () => (await import('./commands/ls.js')).command },
+  {
+    name: 'set',
+    summary: 'write a key (JSON, or plain text with --string); --ttl makes it temporary',
+    load: async () => (await import('./commands/set.js')).command,
+  },
+  {
+    name: 'rm',
+    summary: 'delete a key, or every key under a prefix with -r',
+    load: async () => (await import('./commands/rm.js')).command,
+  },
+  { name: 'watch', summary: 'print changes under a prefix until Ctrl-C', load: async () => (await import('./commands/watch.js')).command },
+  {
+    name: 'import',
+    summary: 'import a JSON, YAML, .env or flagd file under a prefix (dry run unless --apply)',
+    load: async () => (await import('./commands/import.js')).command,
+  },
+  {
+    name: 'export',
+    summary: 'print the keys under a prefix as one JSON, YAML or .env document',
+    load: async () => (await import('./commands/export.js')).command,
+  },
+  { name: 'diff', summary: 'compare two prefixes (environments)', load: async () => (await import('./commands/diff.js')).command },
+  {
+    name: 'sync',
+    summary: 'make prefix B equal prefix A (dry run unless --apply; --delete removes keys only in B)',
+    load: async () => (await import('./commands/sync.js')).command,
+  },
+  {
+    name: 'history',
+    summary: 'list releases of a namespace, newest first',
+    load: async () => (await import('./commands/history.js')).command,
+  },
+  { name: 'rollback', summary: 'publish the inverse of a release', load: async () => (await import('./commands/rollback.js')).command },
+  { name: 'lock', summary: 'run a command under a distributed lock', load: async () => (await import('./commands/lock.js')).command },
+  {
+    name: 'status',
+    summary: 'cluster status: members, leader, health, version, db size, raft term and index',
+    load: async () => (await import('./commands/status.js')).command,
+  },
+  {
+    name: 'services',
+    summary: 'list registered service instances (`services ls [NAME]`)',
+    load: async () => (await import('./commands/services.js')).command,
+  },
+  {
+    name: 'flags',
+    summary: 'feature flags: ls, enable KEY, disable KEY, set KEY --variant V, eval KEY --context JSON',
+    load: async () => (await import('./commands/flags/index.js')).command,
+  },
+];
+
+export function findCommand(name: string): CommandEntry | undefined {
+  return registry.find((entry) => entry.name === name);
+}

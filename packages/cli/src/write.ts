@@ -1,0 +1,43 @@
+import { type KeyChange, namespaceOf, publishKeys, type Release } from '@dials/core';
+import type { Context, OptionTable } from './command.js';
+import { color, progress } from './output.js';
+
+/** What every writing command records in its release. */
+export const RELEASE_OPTIONS = {
+  message: { type: 'string', short: 'm', arg: 'TEXT', help: 'the release message' },
+  author: { type: 'string', arg: 'NAME', help: 'the release author (default DIALS_AUTHOR, else the OS user)' },
+  namespace: {
+    type: 'string',
+    arg: 'NAMESPACE',
+    help: "where the release is recorded (default the key's first three segments, e.g. config/shop/dev)",
+  },
+} as const satisfies OptionTable;
+
+type ReleaseContext = Context<typeof RELEASE_OPTIONS>;
+
+/** `/config/shop/dev/database/host` → `config/shop/dev`: releases of a key go to its app and environment. */
+export function namespaceFor(ctx: ReleaseContext, key: string): string {
+  return ctx.values.namespace ?? namespaceOf(key.split('/').filter(Boolean).slice(0, 3).join('/'));
+}
+
+export function describeRelease(release: Release): string {
+  return `release ${release.id} (revision ${release.revision}, ${release.changes.length} change${release.changes.length === 1 ? '' : 's'}) in ${release.namespace}`;
+}
+
+/** Publish `changes` as one release (batched, with a progress bar on a terminal for big ones) and print it. */
+export async function write(
+  ctx: ReleaseContext,
+  changes: KeyChange[],
+  namespace: string,
+  extra: { ttlMs?: number; expectRevision?: number; guardPrefix?: string } = {},
+): Promise<void> {
+  const bar = changes.length > 128 ? progress(changes.length) : () => {};
+  const release = await publishKeys(await ctx.source(), changes, {
+    message: ctx.values.message,
+    author: ctx.values.author,
+    namespace,
+    onProgress: (done) => bar(done),
+    ...extra,
+  });
+  ctx.out.result({ release }, () => `${color.green('✓')} ${describeRelease(release)}`);
+}
