@@ -91,7 +91,8 @@ export function configChanges(
 
 /**
  * Write `changes` in transactions of at most 128 operations (one transaction when they fit, so
- * they apply atomically), compare-and-set, then record a release. Later batches are guarded by the
+ * they apply atomically), compare-and-set, then record a release. Changes to what is already
+ * there are left out; when nothing is left, nothing is written or recorded (`changes` is empty). Later batches are guarded by the
  * revision of the previous one, so a concurrent writer stops a large publish with CONFLICT
  * instead of interleaving with it.
  */
@@ -100,9 +101,13 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
   const maxOps = transactions.maxOps;
   const unique = new Map<string, KeyChange>();
   for (const change of changes) unique.set(change.key, change);
-  const list = [...unique.values()];
-  if (list.length === 0) throw new DialsError('INVALID_ARGUMENT', 'publish: nothing to publish');
-  const before = await readBefore(source, list);
+  const asked = [...unique.values()];
+  if (asked.length === 0) throw new DialsError('INVALID_ARGUMENT', 'publish: nothing to publish');
+  const before = await readBefore(source, asked);
+  // A change to what is already there changes nothing (unless it makes the key temporary).
+  const list = asked.filter((c) => options.ttlMs !== undefined || before.get(c.key)?.value !== c.after);
+  const namespace = options.namespace ?? namespaceOf(options.guardPrefix ?? commonPrefix(asked.map((c) => c.key)));
+  if (list.length === 0) return unchanged(namespace, options);
   const lease =
     options.ttlMs === undefined ? undefined : await capability(source, 'leases', 'A temporary override (ttlMs)').grant(options.ttlMs);
   let guard = options.expectRevision;
@@ -126,7 +131,7 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
   }
   const release: Release = {
     id: releaseId(revision),
-    namespace: options.namespace ?? namespaceOf(options.guardPrefix ?? commonPrefix(list.map((c) => c.key))),
+    namespace,
     author: options.author ?? defaultAuthor(),
     message: options.message ?? '',
     at: new Date().toISOString(),
@@ -137,6 +142,19 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
   };
   if (options.record !== false) await source.put(`${RELEASES_PREFIX}${release.namespace}/${release.id}`, JSON.stringify(release));
   return release;
+}
+
+/** What a publish that changes nothing returns: no transaction, no record, `id` empty and `changes` empty. */
+function unchanged(namespace: string, options: PublishKeysOptions): Release {
+  return {
+    id: '',
+    namespace,
+    author: options.author ?? defaultAuthor(),
+    message: options.message ?? '',
+    at: new Date().toISOString(),
+    revision: 0,
+    changes: [],
+  };
 }
 
 async function conflict(

@@ -99,3 +99,22 @@ describe('configChanges: publish validation', () => {
     await dials.close();
   });
 });
+
+describe('a publish that changes nothing', () => {
+  it('writes and records nothing, and says so with an empty release', async () => {
+    const source = memorySource({ initial: { '/c/a': 1 } });
+    const before = (await source.get('/c/a'))?.modRevision;
+    const release = await publishKeys(source, [
+      { key: '/c/a', after: '1' },
+      { key: '/c/gone', after: undefined },
+    ]);
+    expect(release).toMatchObject({ id: '', changes: [] });
+    expect((await source.get('/c/a'))?.modRevision).toBe(before);
+    expect(await listReleases(source, 'c')).toEqual([]);
+    const mixed = await publishKeys(source, [
+      { key: '/c/a', after: '1' },
+      { key: '/c/b', after: '2' },
+    ]);
+    expect(mixed.changes).toEqual([{ key: '/c/b', before: undefined, after: '2' }]);
+  });
+});
