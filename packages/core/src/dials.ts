@@ -13,7 +13,7 @@ import { type LockOptions, withLock } from './locks.js';
 import { configChanges, publishKeys, rollbackRelease } from './publish.js';
 import { getRelease, listReleases, namespaceOf, type Release } from './releases.js';
 import type { ConfigOf, InferOutput, SchemaMap, StandardSchemaV1 } from './schema.js';
-import { DEFAULT_SECRET_PATTERN, isSecretPath } from './secrets.js';
+import { DEFAULT_SECRETS, holdsSecret } from './secrets.js';
 import type { ClusterStatus, DialsStatus, RefusedKey, Source } from './types.js';
 
 export type { ChangeSet, ConfigChange, DialsOptions, DialsSnapshot, DialsStats, PublishChange, PublishOptions };
@@ -82,7 +82,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     const cacheTtlMs = options.cacheTtlMs ?? 300_000;
     const report = (error: DialsError) => this.report(error);
     this.fetchCache = new FetchCache(options.source, cacheTtlMs, report);
-    const secrets = options.secrets ?? [DEFAULT_SECRET_PATTERN];
+    const secrets = options.secrets ?? DEFAULT_SECRETS;
     this.state = new ConfigState(this.prefixes, {
       schema: options.schema ?? {},
       secrets,
@@ -104,7 +104,13 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     this.writer =
       options.snapshotFile === undefined
         ? undefined
-        : new SnapshotWriter(options.snapshotFile, this.source.description, this.state, (path) => isSecretPath(path, secrets), report);
+        : new SnapshotWriter(
+            options.snapshotFile,
+            this.source.description,
+            this.state,
+            (path, raw) => holdsSecret(path, raw, secrets),
+            report,
+          );
     retainSource(this.source);
     this.stopCatching = catchSubscriberErrors(report);
     this.status$ = this.statusSubject.pipe(distinctUntilChanged());

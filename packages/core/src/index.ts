@@ -21,7 +21,7 @@ export { type MemorySourceOptions, memorySource } from './memory-source.js';
 export { configChanges, type KeyChange, MAX_TXN_OPS, type PublishKeysOptions, publishKeys, rollbackRelease } from './publish.js';
 export { getRelease, listReleases, namespaceOf, RELEASES_PREFIX, type Release, type ReleaseChange } from './releases.js';
 export type { ConfigOf, InferOutput, SchemaMap, StandardIssue, StandardResult, StandardSchemaV1, ValueAt } from './schema.js';
-export { DEFAULT_SECRET_PATTERN, isSecretPath, REDACTED } from './secrets.js';
+export { DEFAULT_SECRET_PATTERN, DEFAULT_SECRETS, holdsSecret, isSecretPath, REDACTED, redactRaw } from './secrets.js';
 export type {
   Capabilities,
   CapabilityName,

@@ -1,9 +1,10 @@
 import { capability } from './capabilities.js';
 import type { PublishChange } from './dials-options.js';
 import { DialsError } from './errors.js';
-import { clip, decodeValue } from './internal/decode.js';
+import { decodeValue } from './internal/decode.js';
 import { namespaceOf, RELEASES_PREFIX, type Release, releaseId } from './releases.js';
 import type { StandardSchemaV1 } from './schema.js';
+import { holdsSecret, shownValue } from './secrets.js';
 import type { KeyValue, Source, TxnCompare, TxnOp } from './types.js';
 
 /** etcd refuses transactions of more than 128 operations by default (`--max-txn-ops`). */
@@ -79,11 +80,15 @@ export function configChanges(
     const decoded = decodeValue(raw, schemaOf(change.path));
     if (!decoded.ok) {
       const issues = decoded.issues.map((i) => i.message).join('; ');
-      throw new DialsError('INVALID_VALUE', `publish refused: ${key} = ${clip(raw)} fails its schema (${issues}). Nothing was written.`, {
-        key,
-        raw,
-        issues: decoded.issues,
-      });
+      throw new DialsError(
+        'INVALID_VALUE',
+        `publish refused: ${key} = ${shownValue(key, raw)} fails its schema (${issues}). Nothing was written.`,
+        {
+          key,
+          ...(holdsSecret(key, raw) ? {} : { raw }),
+          issues: decoded.issues,
+        },
+      );
     }
     return { key, after: raw };
   });

@@ -34,3 +34,52 @@ describe('decodeValue', () => {
     );
   });
 });
+
+describe('values are read-only for every reader', () => {
+  it('hands out a Date whose setters throw, equal to the one the schema made', () => {
+    const result = decodeValue('"2026-12-01T09:00:00Z"', z.coerce.date());
+    if (!result.ok) throw new Error('expected a value');
+    const date = result.value as Date;
+    expect(date).toBeInstanceOf(Date);
+    expect(date.toISOString()).toBe('2026-12-01T09:00:00.000Z');
+    expect(() => date.setTime(0)).toThrow(/read-only/);
+    expect(() => date.setFullYear(1999)).toThrow(/read-only/);
+    expect(date.getTime()).toBe(Date.parse('2026-12-01T09:00:00Z'));
+  });
+
+  it('hands out a URL whose parts and search params cannot be changed', () => {
+    const result = decodeValue(
+      '"https://shop.example/promo?x=1"',
+      z.string().transform((s) => new URL(s)),
+    );
+    if (!result.ok) throw new Error('expected a value');
+    const url = result.value as URL;
+    expect(url.href).toBe('https://shop.example/promo?x=1');
+    expect(() => {
+      url.pathname = '/evil';
+    }).toThrow(/read-only/);
+    expect(() => url.searchParams.set('x', '2')).toThrow(/read-only/);
+    expect(url.href).toBe('https://shop.example/promo?x=1');
+  });
+
+  it('freezes Dates nested in objects too', () => {
+    const result = decodeValue('{"endsAt":"2026-12-01T00:00:00Z"}', z.object({ endsAt: z.coerce.date() }));
+    if (!result.ok) throw new Error('expected a value');
+    const promo = result.value as { endsAt: Date };
+    expect(() => promo.endsAt.setTime(0)).toThrow(/read-only/);
+    expect(Object.isFrozen(promo)).toBe(true);
+  });
+
+  it('refuses an output freezing cannot protect (a Map, a Buffer), saying why', () => {
+    const map = decodeValue(
+      '{"a":1}',
+      z.record(z.string(), z.number()).transform((r) => new Map(Object.entries(r))),
+    );
+    expect(map).toMatchObject({ ok: false, issues: [{ message: expect.stringContaining('Map') }] });
+    const buffer = decodeValue(
+      '"abc"',
+      z.string().transform((s) => Buffer.from(s)),
+    );
+    expect(buffer).toMatchObject({ ok: false, issues: [{ message: expect.stringContaining('Buffer') }] });
+  });
+});

@@ -1,10 +1,10 @@
 import type { ConfigChange } from '../dials-options.js';
 import { DialsError, messageOf } from '../errors.js';
 import type { SchemaMap, StandardSchemaV1 } from '../schema.js';
-import { isSecretPath, REDACTED } from '../secrets.js';
+import { holdsSecret, isSecretPath, redactRaw, shownValue } from '../secrets.js';
 import type { KeyValue, RangeResult, RefusedKey, WatchBatch } from '../types.js';
 import { isUnsafePath } from './config-tree.js';
-import { clip, clipRaw, type Decoded, decodeValue, deepFreeze, validate } from './decode.js';
+import { clipRaw, type Decoded, decodeValue, frozen, validate } from './decode.js';
 
 /** One prefix's raw values, by path relative to the prefix. */
 interface Layer {
@@ -146,9 +146,9 @@ export class ConfigState {
   }
 
   /** The raw values of every layer by prefix, without the paths `omit` names (secrets stay out of files). */
-  rawLayers(omit: (path: string) => boolean): Record<string, Record<string, string>> {
+  rawLayers(omit: (path: string, raw: string) => boolean): Record<string, Record<string, string>> {
     const out: Record<string, Record<string, string>> = {};
-    for (const layer of this.layers) out[layer.prefix] = Object.fromEntries([...layer.data].filter(([path]) => !omit(path)));
+    for (const layer of this.layers) out[layer.prefix] = Object.fromEntries([...layer.data].filter(([path, raw]) => !omit(path, raw)));
     return out;
   }
 
@@ -188,8 +188,9 @@ export class ConfigState {
 
   /** One key must never cost the others their revision: report it and go on. */
   private reportApplyError(path: string, error: unknown): void {
+    const kept = this.appliedRaw.has(path) ? 'it keeps its last good value' : 'it stays unset';
     this.options.report(
-      new DialsError('APPLY_FAILED', `Applying config path ${path} failed: ${messageOf(error)}; it keeps its last good value.`, {
+      new DialsError('APPLY_FAILED', `Applying config path ${path} failed: ${messageOf(error)}; ${kept}.`, {
         key: path,
         cause: error,
       }),
@@ -258,7 +259,7 @@ export class ConfigState {
       return undefined;
     }
     if (this.refused.get(path)?.reason === 'deleted') return undefined;
-    const shown = isSecretPath(path, this.options.secrets) ? REDACTED : clip(this.appliedRaw.get(path) as string);
+    const shown = this.shown(path, this.appliedRaw.get(path) as string);
     this.refuse({ path, key, reason: 'deleted', message: 'deleted, but the schema requires a value (no default)', kept: true });
     this.options.report(
       new DialsError(
@@ -281,8 +282,8 @@ export class ConfigState {
     if (!decoded.ok) {
       const key = layer.prefix + path;
       const issues = decoded.issues.map((i) => `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
-      const secret = isSecretPath(path, this.options.secrets);
-      const show = (text: string) => (secret ? REDACTED : clip(text));
+      const secret = holdsSecret(path, raw, this.options.secrets);
+      const show = (text: string) => this.shown(path, text);
       const kept = this.appliedRaw.has(path)
         ? `the last good value ${show(this.appliedRaw.get(path) as string)} stays in force`
         : 'the key stays unset';
@@ -299,7 +300,7 @@ export class ConfigState {
         reason: 'invalid',
         message: issues,
         kept: this.appliedRaw.has(path),
-        ...(secret ? {} : { raw: clipRaw(raw) }),
+        ...(isSecretPath(path, this.options.secrets) ? {} : { raw: clipRaw(redactRaw(path, raw, this.options.secrets)) }),
       });
       return undefined;
     }
@@ -318,11 +319,17 @@ export class ConfigState {
     return { path, type: 'put', value: decoded.value, previous };
   }
 
+  private shown(path: string, raw: string): string {
+    return shownValue(path, raw, this.options.secrets);
+  }
+
   private defaultOf(path: string): unknown {
     const schema = this.schemaOf(path);
     if (!schema) return undefined;
     const result = validate(schema, undefined);
-    return result.ok ? deepFreeze(result.value) : undefined;
+    if (!result.ok) return undefined;
+    const fixed = frozen(result.value);
+    return fixed.ok ? fixed.value : undefined;
   }
 
   /** The schema of `path`: an own property only, so a path named `constructor` or `toString` has none. */

@@ -1,4 +1,5 @@
 import type { StandardIssue, StandardSchemaV1 } from '../schema.js';
+import { immutable, NotImmutableError } from './immutable.js';
 
 export type Decoded = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: readonly IssueInfo[] };
 
@@ -24,14 +25,24 @@ function parseJson(raw: string): unknown {
  */
 export function decodeValue(raw: string, schema: StandardSchemaV1 | undefined): Decoded {
   const json = parseJson(raw);
-  if (!schema) return { ok: true, value: deepFreeze(json === NOT_JSON ? raw : json) };
+  if (!schema) return { ok: true, value: immutable(json === NOT_JSON ? raw : json) };
   let first: readonly IssueInfo[] | undefined;
   for (const candidate of json === NOT_JSON || typeof json === 'string' ? [json === NOT_JSON ? raw : json] : [json, raw]) {
     const result = validate(schema, candidate);
-    if (result.ok) return { ok: true, value: deepFreeze(result.value) };
+    if (result.ok) return frozen(result.value);
     first ??= result.issues;
   }
   return { ok: false, issues: first ?? [] };
+}
+
+/** A schema's output, immutable; one that cannot be made so is refused like a value that fails its schema. */
+export function frozen(value: unknown): Decoded {
+  try {
+    return { ok: true, value: immutable(value) };
+  } catch (error) {
+    if (error instanceof NotImmutableError) return { ok: false, issues: [{ path: [], message: error.message }] };
+    throw error;
+  }
 }
 
 /** Validate synchronously through a Standard Schema. */
@@ -49,22 +60,6 @@ function toIssueInfo(issue: StandardIssue): IssueInfo {
     message: issue.message,
     path: (issue.path ?? []).map((p) => (typeof p === 'object' && p !== null ? p.key : p)),
   };
-}
-
-/**
- * Values handed to the application are immutable: a request cannot change another's config.
- * Iterative, so a hostile value nested 100 000 levels deep cannot overflow the stack.
- */
-export function deepFreeze<T>(value: T): T {
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const item = stack.pop();
-    if (typeof item === 'object' && item !== null && !Object.isFrozen(item)) {
-      Object.freeze(item);
-      for (const child of Object.values(item)) stack.push(child);
-    }
-  }
-  return value;
 }
 
 const RAW_IN_MESSAGE = 120;

@@ -1,7 +1,8 @@
 import { DialsError } from '../errors.js';
 import type { StandardSchemaV1 } from '../schema.js';
+import { holdsSecret, shownValue } from '../secrets.js';
 import type { Source } from '../types.js';
-import { clip, decodeValue } from './decode.js';
+import { decodeValue } from './decode.js';
 
 interface Entry {
   value: unknown;
@@ -66,10 +67,10 @@ export class FetchCache {
     if (!decoded.ok) {
       throw new DialsError(
         'INVALID_VALUE',
-        `Value at ${key} failed its schema (${decoded.issues.map((i) => i.message).join('; ')}): got ${clip(kv.value)}`,
+        `Value at ${key} failed its schema (${decoded.issues.map((i) => i.message).join('; ')}): got ${shownValue(key, kv.value)}`,
         {
           key,
-          raw: kv.value,
+          ...(holdsSecret(key, kv.value) ? {} : { raw: kv.value }),
           issues: decoded.issues,
         },
       );

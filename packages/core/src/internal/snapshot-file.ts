@@ -76,7 +76,7 @@ export class SnapshotWriter {
     private readonly file: string,
     private readonly source: string,
     private readonly state: ConfigState,
-    private readonly omit: (path: string) => boolean,
+    private readonly omit: (path: string, raw: string) => boolean,
     private readonly report: (error: DialsError) => void,
   ) {}
 
