@@ -75,6 +75,18 @@ describe('service registry', () => {
   });
 });
 
+describe('duplicates', () => {
+  it('refuses a second live instance with the same id; when the second process goes, the first is still there', async () => {
+    const name = `dup-${Date.now()}`;
+    const [first, second] = [registry(), registry()];
+    await first.register(name, { host: '10.0.0.1', port: 80 }, { id: 'a' });
+    await expect(second.register(name, { host: '10.0.0.2', port: 80 }, { id: 'a' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await second.close();
+    expect(await first.discover(name)).toMatchObject([{ id: 'a', host: '10.0.0.1' }]);
+    await first.close();
+  });
+});
+
 describe('leader election', () => {
   it('never lets two candidates lead at once, and hands over on resign', async () => {
     const name = `leader-${Date.now()}`;

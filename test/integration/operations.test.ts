@@ -174,6 +174,33 @@ describe('withLock', () => {
   });
 });
 
+describe('withLock when the lease is lost', () => {
+  it("aborts the holder's signal, lets the next holder in with a larger fencing token", async () => {
+    const etcd = rawClient(server.endpoint);
+    const dials = await open(uniquePrefix('lock'));
+    const other = await open(uniquePrefix('lock'));
+    let secondToken = 0;
+    const first = await dials.withLock(
+      'paused',
+      async ({ signal, fencingToken }) => {
+        const held = await etcd.get('/locks/paused').exec();
+        // As if this holder paused past its TTL: etcd forgets the lease.
+        await etcd.leaseClient.leaseRevoke({ ID: held.kvs[0]?.lease as string });
+        const reason = await new Promise<unknown>((resolve) =>
+          signal.addEventListener('abort', () => resolve(signal.reason), { once: true }),
+        );
+        secondToken = await other.withLock('paused', ({ fencingToken: token }) => token, { waitMs: 5_000 });
+        return { fencingToken, reason };
+      },
+      { ttlMs: 5_000 },
+    );
+    expect(first.reason).toMatchObject({ code: 'UNAVAILABLE' });
+    expect(secondToken).toBeGreaterThan(first.fencingToken);
+    await Promise.all([dials.close(), other.close()]);
+    etcd.close();
+  });
+});
+
 describe('clusterStatus', () => {
   it('reports members, leader, health, version, db size and raft position', async () => {
     const dials = await open(uniquePrefix('status'));

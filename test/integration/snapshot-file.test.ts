@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDials, type DialsError, etcdSource } from '@dials/core';
@@ -163,5 +164,34 @@ describe('last known good snapshot file', () => {
     expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')).layers[prefix])).toHaveLength(60);
     expect(readdirSync(sub)).toEqual(['f.json']);
     etcd.close();
+  });
+
+  it('on a full disk keeps the old file, reports SNAPSHOT, and leaves no temporary file behind', async () => {
+    if (process.getuid?.() !== 0) throw new Error('this test mounts a 64 KiB tmpfs to fill it: run npm test as root');
+    const disk = join(dir, 'full');
+    mkdirSync(disk);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', disk]);
+    try {
+      const prefix = uniquePrefix('snap');
+      const file = join(disk, 'shop.json');
+      const etcd = rawClient(server.endpoint);
+      await etcd.put(`${prefix}a`).value('"small"');
+      const dials = createDials({ source: etcdSource({ endpoints: server.endpoint }), prefix, snapshotFile: file });
+      const errors: DialsError[] = [];
+      dials.errors$.subscribe((e) => errors.push(e));
+      await dials.ready();
+      await etcd.put(`${prefix}b`).value('"x"');
+      await vi.waitFor(() => expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')).layers[prefix])).toEqual(['a', 'b']));
+      const good = readFileSync(file, 'utf8');
+      await etcd.put(`${prefix}big`).value(JSON.stringify('y'.repeat(100_000))); // more than the disk holds
+      await vi.waitFor(() => expect(errors.map((e) => e.code)).toContain('SNAPSHOT'));
+      expect(errors.find((e) => e.code === 'SNAPSHOT')?.message).toContain('ENOSPC');
+      expect(readFileSync(file, 'utf8')).toBe(good);
+      expect(readdirSync(disk)).toEqual(['shop.json']);
+      await dials.close();
+      etcd.close();
+    } finally {
+      execFileSync('umount', [disk]);
+    }
   });
 });

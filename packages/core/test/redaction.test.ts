@@ -30,7 +30,9 @@ describe('secrets stay out of errors, refusals and the snapshot file', () => {
     dials.errors$.subscribe((e) => errors.push(e));
     await dials.ready();
     await source.put('/c/db/password', '"hunter3"');
-    await expect(dials.publish({ 'db/password': 'hunter4' })).rejects.toSatisfy((e: DialsError) => !e.message.includes('hunter4') && e.raw === undefined);
+    await expect(dials.publish({ 'db/password': 'hunter4' })).rejects.toSatisfy(
+      (e: DialsError) => !e.message.includes('hunter4') && e.raw === undefined,
+    );
     await dials.close();
     const everything = JSON.stringify([errors.map((e) => [e.message, e.raw]), dials.refused, readFileSync(file, 'utf8')]);
     for (const secret of ['hunter2', 'hunter3', 'sk_live_1', 'https://k@']) expect(everything).not.toContain(secret);

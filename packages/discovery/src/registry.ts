@@ -11,6 +11,7 @@ import {
   releaseSource,
   retainSource,
   type Source,
+  type Transactions,
 } from '@dials/core';
 import { defer, map, type Observable, ReplaySubject, Subject, share, switchMap } from 'rxjs';
 import { Election } from './election.js';
@@ -86,6 +87,7 @@ export class Registry {
   readonly source: Source;
   readonly prefix: string;
   private readonly leases: Leases;
+  private readonly transactions: Transactions;
   private readonly eventsSubject = new Subject<RegistryEvent>();
   /** Registered, lost, re-registered and deregistered instances of this process. */
   readonly events$ = this.eventsSubject.asObservable();
@@ -94,6 +96,7 @@ export class Registry {
 
   constructor(options: RegistryOptions) {
     this.leases = capability(options.source, 'leases', 'createRegistry');
+    this.transactions = capability(options.source, 'transactions', 'createRegistry');
     this.source = options.source;
     this.prefix = options.prefix ?? '/services/';
     retainSource(this.source);
@@ -106,6 +109,8 @@ export class Registry {
     options: RegisterOptions = {},
   ): Promise<Registration> {
     const id = options.id ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
+    checkName('service name', name);
+    checkName('instance id', id);
     const key = `${this.prefix}${name}/${id}`;
     const value: ServiceInstance = {
       id,
@@ -121,11 +126,17 @@ export class Registry {
     return registration;
   }
 
+  /**
+   * Put the instance's key, bound to a new kept-alive lease, only if no live instance holds that id
+   * (create-only): a duplicate would replace the live one silently and take it away when it goes.
+   */
   private async bind(registration: Registered): Promise<void> {
     let lease: Lease | undefined;
+    let created: boolean;
     try {
       lease = await this.leases.keepAlive(registration.ttlMs);
-      await this.source.put(registration.key, registration.value, { lease: lease.id });
+      const put = { type: 'put' as const, key: registration.key, value: registration.value, lease: lease.id };
+      created = (await this.transactions.txn([put], [{ key: registration.key, modRevision: 0 }])).succeeded;
     } catch (error) {
       await lease?.revoke().catch(() => undefined);
       throw new DialsError('UNAVAILABLE', `Registering ${registration.key} at ${this.source.description} failed: ${messageOf(error)}`, {
@@ -133,6 +144,14 @@ export class Registry {
         endpoint: this.source.description,
         cause: error,
       });
+    }
+    if (!created) {
+      await lease.revoke().catch(() => undefined);
+      throw new DialsError(
+        'CONFLICT',
+        `Instance ${registration.id} of ${registration.name} is already registered and live (${registration.key}); give this one another id`,
+        { key: registration.key, endpoint: this.source.description },
+      );
     }
     const bound = lease;
     bound.signal.addEventListener('abort', () => this.onLost(registration, bound, bound.signal.reason), { once: true });
@@ -184,6 +203,7 @@ export class Registry {
 
   /** The live instances of `name`: the list now, then on every change. One watch per name, shared. */
   instances$(name: string): Observable<ServiceInstance[]> {
+    checkName('service name', name);
     let entry = this.watches.get(name);
     if (!entry) {
       const dials = createDials({ source: this.source, prefix: `${this.prefix}${name}/` });
@@ -201,6 +221,7 @@ export class Registry {
 
   /** The instances of `name` once. */
   async discover(name: string): Promise<ServiceInstance[]> {
+    checkName('service name', name);
     const { kvs } = await this.source.list(`${this.prefix}${name}/`);
     return kvs.map((kv) => JSON.parse(kv.value) as unknown).filter(isInstance);
   }
@@ -226,6 +247,13 @@ export class Registry {
   }
 
   private readonly elections = new Set<Election>();
+}
+
+/** Service names and instance ids are one key segment each: `checkout/shadow` would be listed as an instance of `checkout`. */
+function checkName(what: string, value: string): void {
+  if (value === '' || value.includes('/')) {
+    throw new DialsError('INVALID_ARGUMENT', `The ${what} "${value}" must be non-empty and without "/"`);
+  }
 }
 
 function isInstance(value: unknown): value is ServiceInstance {

@@ -34,6 +34,24 @@ describe('the registry on the memory source', () => {
     await registry.close();
   });
 
+  it('refuses a second live instance with the same id, and the first stays', async () => {
+    const source = memorySource();
+    const [a, b] = [createRegistry({ source }), createRegistry({ source })];
+    const first = await a.register('svc', { host: 'h1', port: 1 }, { id: 'same' });
+    await expect(b.register('svc', { host: 'h2', port: 2 }, { id: 'same' })).rejects.toMatchObject({ code: 'CONFLICT', key: first.key });
+    await b.close();
+    expect(await a.discover('svc')).toMatchObject([{ id: 'same', host: 'h1' }]);
+    await a.close();
+  });
+
+  it('refuses names and ids with a slash', async () => {
+    const registry = createRegistry({ source: memorySource() });
+    await expect(registry.register('checkout/shadow', { host: 'h', port: 1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(registry.register('checkout', { host: 'h', port: 1 }, { id: 'a/b' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(() => registry.instances$('a/b')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    await registry.close();
+  });
+
   it('needs leases: a file source is refused with UNSUPPORTED', () => {
     expect(() => createRegistry({ source: fileSource('/nowhere.yaml') })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED' }));
   });
