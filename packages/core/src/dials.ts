@@ -10,8 +10,9 @@ import { catchSubscriberErrors, releaseSource, retainSource } from './internal/l
 import { PathSubscribers } from './internal/path-subscribers.js';
 import { readSnapshotFile, SnapshotWriter } from './internal/snapshot-file.js';
 import { type LockOptions, withLock } from './locks.js';
-import { configChanges, publishKeys, rollbackRelease } from './publish.js';
-import { getRelease, listReleases, namespaceOf, type Release } from './releases.js';
+import { configChanges, publishKeys } from './publish.js';
+import { getRelease, type ListReleasesOptions, listReleases, namespaceOf, type Release } from './releases.js';
+import { rollbackRelease } from './rollback.js';
 import type { ConfigOf, InferOutput, SchemaMap, StandardSchemaV1 } from './schema.js';
 import { DEFAULT_SECRETS, holdsSecret } from './secrets.js';
 import type { ClusterStatus, DialsStatus, RefusedKey, Source } from './types.js';
@@ -243,8 +244,8 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   }
 
   /** Releases of this Dials' last prefix (or `namespace`), newest first. Records are keys: they survive compaction. */
-  history(options: { namespace?: string; limit?: number } = {}): Promise<Release[]> {
-    return listReleases(this.source, options.namespace ?? this.namespace, options.limit);
+  history(options: { namespace?: string } & ListReleasesOptions = {}): Promise<Release[]> {
+    return listReleases(this.source, options.namespace ?? this.namespace, options);
   }
 
   /** Publish the inverse of a release (by object or id); the rollback is itself a release. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, isBrokenCircuitError, retry } from 'cockatiel';
 import { CompareResult, CompareTarget, Etcd3, GRPCResourceExhastedError, type IOptions, type IRequestOp, isRecoverableError } from 'etcd3';
 import { BehaviorSubject } from 'rxjs';
-import { DialsError } from './errors.js';
+import { DialsError, messageOf } from './errors.js';
 import { etcdClusterStatus } from './internal/etcd-cluster.js';
 import { isAuthTokenError, isFatalStartError, toDialsError } from './internal/etcd-errors.js';
 import { toKeyValue } from './internal/etcd-kv.js';
@@ -14,6 +14,7 @@ import { leaseLocks } from './internal/lease-locks.js';
 import type {
   Cluster,
   DialsStatus,
+  History,
   KeyValue,
   Locks,
   PrefixListener,
@@ -49,6 +50,8 @@ export interface EtcdSourceOptions {
   readonly requireLeader?: boolean;
   /** The most operations per transaction (etcd's `--max-txn-ops`). Default 128. */
   readonly maxTxnOps?: number;
+  /** The largest request etcd takes (its `--max-request-bytes`). Default 1.5 MiB. */
+  readonly maxRequestBytes?: number;
 }
 
 const DEFAULT_GRPC_OPTIONS = {
@@ -127,6 +130,8 @@ export class EtcdSource implements Source {
   readonly requestTimeoutMs: number;
   readonly pageSize: number;
   readonly transactions: Transactions;
+  readonly history: History;
+  readonly user: string | undefined;
   readonly leases: EtcdLeases;
   readonly locks: Locks;
   readonly cluster: Cluster;
@@ -146,7 +151,13 @@ export class EtcdSource implements Source {
     const etcdOptions = clientOptions(options, this.endpoints, this.requestTimeoutMs);
     this.client = new Etcd3(etcdOptions);
     if (options.requireLeader !== false) requireLeader(this.client);
-    this.transactions = { maxOps: options.maxTxnOps ?? 128, txn: (ops, compare) => this.txn(ops, compare) };
+    this.user = options.auth?.username;
+    this.transactions = {
+      maxOps: options.maxTxnOps ?? 128,
+      maxBytes: options.maxRequestBytes ?? 1.5 * 1024 * 1024,
+      txn: (ops, compare) => this.txn(ops, compare),
+    };
+    this.history = { getAt: (key, revision) => this.getAt(key, revision) };
     this.leases = new EtcdLeases(this.client, this.description);
     this.locks = leaseLocks({ description: this.description, leases: this.leases, transactions: this.transactions });
     this.cluster = { status: () => etcdClusterStatus(this.client, etcdOptions, this.description, this.requestTimeoutMs) };
@@ -196,6 +207,17 @@ export class EtcdSource implements Source {
       `Could not connect to etcd at ${this.description} within ${this.startupTimeoutMs} ms. ${last ? last.message : 'No answer.'}`,
       { endpoint: this.description, cause: last },
     );
+  }
+
+  private async getAt(key: string, revision: number): Promise<KeyValue | undefined | 'compacted'> {
+    try {
+      const res = await this.client.kv.range({ key: Buffer.from(key), revision });
+      const kv = res.kvs[0];
+      return kv ? toKeyValue(kv) : undefined;
+    } catch (error) {
+      if (/compacted|future revision/i.test(messageOf(error))) return 'compacted';
+      throw toDialsError(error, this.description, `Reading at revision ${revision}`, key);
+    }
   }
 
   async get(key: string): Promise<KeyValue | undefined> {

@@ -18,8 +18,18 @@ export { buildConfigTree, type ConfigTreeOptions } from './internal/config-tree.
 export { releaseSource, retainSource } from './internal/lifecycle.js';
 export { type HeldLock, type LockOptions, withLock } from './locks.js';
 export { type MemorySourceOptions, memorySource } from './memory-source.js';
-export { configChanges, type KeyChange, MAX_TXN_OPS, type PublishKeysOptions, publishKeys, rollbackRelease } from './publish.js';
-export { getRelease, listReleases, namespaceOf, RELEASES_PREFIX, type Release, type ReleaseChange } from './releases.js';
+export { configChanges, type KeyChange, MAX_TXN_OPS, type PublishKeysOptions, publishKeys } from './publish.js';
+export {
+  getRelease,
+  inNamespace,
+  type ListReleasesOptions,
+  listReleases,
+  namespaceOf,
+  RELEASES_PREFIX,
+  type Release,
+  type ReleaseChange,
+} from './releases.js';
+export { rollbackPlan, rollbackRelease } from './rollback.js';
 export type { ConfigOf, InferOutput, SchemaMap, StandardIssue, StandardResult, StandardSchemaV1, ValueAt } from './schema.js';
 export { DEFAULT_SECRET_PATTERN, DEFAULT_SECRETS, holdsSecret, isSecretPath, REDACTED, redactRaw } from './secrets.js';
 export type {
@@ -28,6 +38,7 @@ export type {
   Cluster,
   ClusterStatus,
   DialsStatus,
+  History,
   KeyValue,
   Lease,
   Leases,

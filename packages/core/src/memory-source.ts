@@ -1,7 +1,7 @@
 import { capability } from './capabilities.js';
 import { KvStore } from './internal/kv-store.js';
 import { leaseLocks } from './internal/lease-locks.js';
-import type { Capabilities, Leases, Source, Transactions } from './types.js';
+import type { Capabilities, History, Leases, Source, Transactions } from './types.js';
 
 export interface MemorySourceOptions {
   /** Initial keys; non-string values are stored as JSON text. */
@@ -30,13 +30,24 @@ export function memorySource(options: MemorySourceOptions = {}): Source {
       initial.map(([key, value]) => ({ type: 'put' as const, key, value: typeof value === 'string' ? value : JSON.stringify(value) })),
     );
   }
-  const transactions: Transactions = { maxOps: options.maxTxnOps ?? 128, txn: async (ops, compare) => store.txn(ops, compare) };
+  const transactions: Transactions = {
+    maxOps: options.maxTxnOps ?? 128,
+    maxBytes: 1.5 * 1024 * 1024,
+    txn: async (ops, compare) => store.txn(ops, compare),
+  };
+  const history: History = { getAt: async (key, revision) => store.getAt(key, revision) };
   const leases: Leases = {
     grant: async (ttlMs) => store.grantLease(ttlMs),
     keepAlive: async () => store.keepAlive(),
     revoke: async (id) => store.revokeLease(id),
   };
-  return storeSource('memory', description, store, {}, { transactions, leases, locks: leaseLocks({ description, leases, transactions }) });
+  return storeSource(
+    'memory',
+    description,
+    store,
+    {},
+    { transactions, history, leases, locks: leaseLocks({ description, leases, transactions }) },
+  );
 }
 
 /** The Source face of a KvStore, shared by the memory and file sources: reads, writes, watches and what `capabilities` add. */

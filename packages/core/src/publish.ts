@@ -1,16 +1,28 @@
 import { capability } from './capabilities.js';
 import type { PublishChange } from './dials-options.js';
-import { DialsError } from './errors.js';
+import { asDialsError, DialsError, messageOf } from './errors.js';
 import { decodeValue } from './internal/decode.js';
-import { namespaceOf, RELEASES_PREFIX, type Release, releaseId } from './releases.js';
+import {
+  inNamespace,
+  namespaceOf,
+  newPlanKey,
+  putRecord,
+  type Release,
+  type ReleaseChange,
+  recordedChange,
+  releaseId,
+  releaseKey,
+} from './releases.js';
 import type { StandardSchemaV1 } from './schema.js';
 import { holdsSecret, shownValue } from './secrets.js';
-import type { KeyValue, Source, TxnCompare, TxnOp } from './types.js';
+import type { KeyValue, Source, Transactions, TxnCompare, TxnOp } from './types.js';
 
 /** etcd refuses transactions of more than 128 operations by default (`--max-txn-ops`). */
 export const MAX_TXN_OPS = 128;
+
 export interface PublishKeysOptions {
   readonly message?: string;
+  /** Who: recorded in the release. When the source authenticates (etcd auth), its user is recorded instead. */
   readonly author?: string;
   /** Compare-and-set: nothing is written if any key under `guardPrefix` changed after this revision. */
   readonly expectRevision?: number;
@@ -18,7 +30,7 @@ export interface PublishKeysOptions {
   readonly guardPrefix?: string;
   /** Bind the written keys to a lease of this length: they disappear by themselves when it expires. */
   readonly ttlMs?: number;
-  /** Release namespace (default: the guard prefix without its slashes, else `default`). */
+  /** Release namespace (default: the guard prefix without its slashes, else the keys' common prefix). Every key must lie in it. */
   readonly namespace?: string;
   /** Called after each transaction with the number of changes written so far. */
   readonly onProgress?: (written: number, total: number) => void;
@@ -52,6 +64,12 @@ async function readBefore(source: Source, changes: readonly KeyChange[]): Promis
     );
   }
   return before;
+}
+
+/** The deepest `/`-ended prefix every key shares: `/c/db/password` and `/c/database` share `/c/`. */
+function commonDirectory(keys: readonly string[]): string {
+  const prefix = commonPrefix(keys);
+  return prefix.slice(0, prefix.lastIndexOf('/') + 1);
 }
 
 function commonPrefix(keys: readonly string[]): string {
@@ -94,32 +112,83 @@ export function configChanges(
   });
 }
 
+/** What a change costs in a request: its key and value, and a little framing. */
+const requestBytes = (change: KeyChange) => Buffer.byteLength(change.key) + Buffer.byteLength(change.after ?? '') + 16;
+
+/** Split `list` into transactions of at most `maxOps` operations and two thirds of `maxBytes` (headroom for the request's framing). */
+function batches(list: readonly KeyChange[], transactions: Transactions): KeyChange[][] {
+  const out: KeyChange[][] = [[]];
+  const budget = (transactions.maxBytes * 2) / 3;
+  let bytes = 0;
+  for (const change of list) {
+    const size = requestBytes(change);
+    const current = out.at(-1) as KeyChange[];
+    if (current.length > 0 && (current.length >= transactions.maxOps || bytes + size > budget)) {
+      out.push([]);
+      bytes = 0;
+    }
+    (out.at(-1) as KeyChange[]).push(change);
+    bytes += size;
+  }
+  return out;
+}
+
 /**
  * Write `changes` in transactions of at most 128 operations (one transaction when they fit, so
- * they apply atomically), compare-and-set, then record a release. Changes to what is already
- * there are left out; when nothing is left, nothing is written or recorded (`changes` is empty). Later batches are guarded by the
- * revision of the previous one, so a concurrent writer stops a large publish with CONFLICT
- * instead of interleaving with it.
+ * they apply atomically), compare-and-set, and record a release. Changes to what is already there
+ * are left out; when nothing is left, nothing is written or recorded (`changes` is empty).
+ *
+ * Truthful about what it did: the plan is recorded first (so a missing grant or an oversize record
+ * refuses before anything is written), then the transactions (later ones guarded by the revision of
+ * the previous, so a concurrent writer stops a large publish with CONFLICT instead of interleaving),
+ * then the release replaces the plan. If a transaction fails after others were written, the error
+ * says how many, and the written part is recorded as a `partial` release (or, if even that cannot be
+ * written, the plan stays as an `interrupted` one) that `rollbackRelease` undoes.
  */
 export async function publishKeys(source: Source, changes: readonly KeyChange[], options: PublishKeysOptions = {}): Promise<Release> {
   const transactions = capability(source, 'transactions', 'publish');
-  const maxOps = transactions.maxOps;
   const unique = new Map<string, KeyChange>();
   for (const change of changes) unique.set(change.key, change);
   const asked = [...unique.values()];
   if (asked.length === 0) throw new DialsError('INVALID_ARGUMENT', 'publish: nothing to publish');
+  const namespace = options.namespace ?? namespaceOf(options.guardPrefix ?? commonDirectory(asked.map((c) => c.key)));
+  const outside = asked.filter((c) => !inNamespace(c.key, namespace)).map((c) => c.key);
+  if (outside.length > 0) {
+    throw new DialsError('INVALID_ARGUMENT', `publish: ${list5(outside)} lie outside namespace ${namespace}; nothing was written`, {
+      key: outside[0],
+    });
+  }
+  const huge = asked.find((c) => requestBytes(c) > transactions.maxBytes - 1024);
+  if (huge) {
+    throw new DialsError(
+      'TOO_LARGE',
+      `publish: ${huge.key} is ${Buffer.byteLength(huge.after ?? '')} bytes, over the ${transactions.maxBytes} bytes one etcd request may carry (--max-request-bytes); nothing was written`,
+      { key: huge.key },
+    );
+  }
   const before = await readBefore(source, asked);
   // A change to what is already there changes nothing (unless it makes the key temporary).
   const list = asked.filter((c) => options.ttlMs !== undefined || before.get(c.key)?.value !== c.after);
-  const namespace = options.namespace ?? namespaceOf(options.guardPrefix ?? commonPrefix(asked.map((c) => c.key)));
-  if (list.length === 0) return unchanged(namespace, options);
+  const base = {
+    namespace,
+    author: source.user ?? options.author ?? defaultAuthor(),
+    message: options.message ?? '',
+    at: new Date().toISOString(),
+    ...(options.rollbackOf ? { rollbackOf: options.rollbackOf } : {}),
+    ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}),
+  };
+  if (list.length === 0) return { ...base, id: '', revision: 0, changes: [] };
+  const recorded = list.map((c) => recordedChange(c.key, before.get(c.key)?.value, c.after));
+  const plan =
+    options.record === false ? undefined : await writePlan(source, namespace, { ...base, id: '', revision: 0, changes: recorded });
   const lease =
     options.ttlMs === undefined ? undefined : await capability(source, 'leases', 'A temporary override (ttlMs)').grant(options.ttlMs);
   let guard = options.expectRevision;
+  let firstRevision = 0;
   let revision = 0;
   let written = 0;
-  for (let start = 0; start < list.length; start += maxOps) {
-    const batch = list.slice(start, start + maxOps);
+  const txns = batches(list, transactions);
+  for (const [n, batch] of txns.entries()) {
     const ops: TxnOp[] = batch.map((c) =>
       c.after === undefined ? { type: 'delete', key: c.key } : { type: 'put', key: c.key, value: c.after, lease },
     );
@@ -127,41 +196,100 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
       guard !== undefined && options.guardPrefix !== undefined
         ? [{ key: options.guardPrefix, prefix: true, op: 'less', modRevision: guard + 1 }]
         : batch.map((c) => ({ key: c.key, modRevision: before.get(c.key)?.modRevision ?? 0 }));
-    const result = await transactions.txn(ops, compare);
-    if (!result.succeeded) throw await conflict(source, batch, before, options, guard, result.revision, written);
-    revision = result.revision;
+    let failure: DialsError | undefined;
+    try {
+      const result = await transactions.txn(ops, compare);
+      if (!result.succeeded) failure = await conflict(source, batch, before, options, guard, result.revision);
+      else {
+        revision = result.revision;
+        firstRevision ||= revision;
+      }
+    } catch (error) {
+      failure = asDialsError(error, 'GENERAL');
+    }
+    if (failure) {
+      const done = { ...base, id: releaseId(revision), revision, firstRevision, changes: recorded.slice(0, written) };
+      throw await failed(source, failure, { plan, done, written, total: list.length, txn: n, txns: txns.length });
+    }
     written += batch.length;
     if (guard !== undefined) guard = revision;
     options.onProgress?.(written, list.length);
   }
-  const release: Release = {
-    id: releaseId(revision),
-    namespace,
-    author: options.author ?? defaultAuthor(),
-    message: options.message ?? '',
-    at: new Date().toISOString(),
-    revision,
-    changes: list.map((c) => ({ key: c.key, before: before.get(c.key)?.value, after: c.after })),
-    ...(options.rollbackOf ? { rollbackOf: options.rollbackOf } : {}),
-    ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}),
-  };
-  if (options.record !== false) await source.put(`${RELEASES_PREFIX}${release.namespace}/${release.id}`, JSON.stringify(release));
+  const release: Release = { ...base, id: releaseId(revision), revision, firstRevision, changes: recorded };
+  if (plan) await replacePlan(source, plan, release, list.length);
   return release;
 }
 
-/** What a publish that changes nothing returns: no transaction, no record, `id` empty and `changes` empty. */
-function unchanged(namespace: string, options: PublishKeysOptions): Release {
-  return {
-    id: '',
-    namespace,
-    author: options.author ?? defaultAuthor(),
-    message: options.message ?? '',
-    at: new Date().toISOString(),
-    revision: 0,
-    changes: [],
-  };
+function list5(keys: readonly string[]): string {
+  return `${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ` and ${keys.length - 5} more` : ''}`;
 }
 
+/** Record the plan before anything is written: a missing grant or an oversize record refuses here, having written nothing. */
+async function writePlan(source: Source, namespace: string, release: Release): Promise<string[]> {
+  const key = newPlanKey(namespace);
+  try {
+    return await putRecord(source, key, { ...release, id: key.slice(key.lastIndexOf('/') + 1) });
+  } catch (error) {
+    const cause = asDialsError(error, 'GENERAL');
+    throw new DialsError(
+      cause.code,
+      `Cannot record the release in ${namespace} (${cause.message}), so nothing was written. A writer needs write access to ${key.slice(0, key.lastIndexOf('/') + 1)} as well as to the keys.`,
+      { key, cause },
+    );
+  }
+}
+
+/** Put the release where its plan was; the plan goes once the release is in. */
+async function replacePlan(source: Source, plan: readonly string[], release: Release, total: number): Promise<void> {
+  try {
+    await putRecord(source, releaseKey(release.namespace, release.id), release);
+    for (const key of plan) await source.delete(key);
+  } catch (error) {
+    const planId = (plan[0] as string).slice((plan[0] as string).lastIndexOf('/') + 1);
+    throw new DialsError(
+      'GENERAL',
+      `All ${total} changes were written (revision ${release.revision}), but recording release ${release.id} failed (${messageOf(error)}); its plan ${planId} stays in ${release.namespace}, listed as interrupted: rollback ${planId} undoes it.`,
+      { cause: error, revision: release.revision },
+    );
+  }
+}
+
+/** A publish failed at transaction `txn`: say exactly what was written, and leave a record that can undo it. */
+async function failed(
+  source: Source,
+  failure: DialsError,
+  at: { plan: string[] | undefined; done: Release; written: number; total: number; txn: number; txns: number },
+): Promise<DialsError> {
+  const { plan, done, written, total } = at;
+  const details = { key: failure.key, revision: failure.revision, endpoint: failure.endpoint, cause: failure };
+  if (written === 0) {
+    if (plan) for (const key of plan) await source.delete(key).catch(() => undefined);
+    return new DialsError(failure.code, `${failure.message.replace(/ Nothing was written\.$/, '')} Nothing was written.`, details);
+  }
+  const head = `Publish failed at transaction ${at.txn + 1} of ${at.txns}: ${written} of ${total} changes were written (up to revision ${done.revision}). ${failure.message}`;
+  if (!plan) return new DialsError(failure.code, head, details);
+  try {
+    const partial: Release = { ...done, state: 'partial', planned: total };
+    await replacePlan(source, plan, partial, written);
+    return new DialsError(
+      failure.code,
+      `${head} The written part is recorded as release ${done.id} (partial): rollback ${done.id} undoes it.`,
+      details,
+    );
+  } catch {
+    const planId = (plan[0] as string).slice((plan[0] as string).lastIndexOf('/') + 1);
+    return new DialsError(
+      failure.code,
+      `${head} Its plan ${planId} stays, listed as interrupted: rollback ${planId} undoes the written part.`,
+      details,
+    );
+  }
+}
+
+/**
+ * Why a transaction's compare failed: which keys moved, and the revision to retry from (the latest
+ * of the moved keys, or the store's when a key was deleted).
+ */
 async function conflict(
   source: Source,
   batch: readonly KeyChange[],
@@ -169,44 +297,24 @@ async function conflict(
   options: PublishKeysOptions,
   guard: number | undefined,
   current: number,
-  written: number,
 ): Promise<DialsError> {
-  let moved: string[];
+  let moved: (readonly [string, number])[];
   if (guard !== undefined && options.guardPrefix !== undefined) {
-    moved = (await source.list(options.guardPrefix)).kvs.filter((kv) => kv.modRevision > guard).map((kv) => kv.key);
+    moved = (await source.list(options.guardPrefix)).kvs
+      .filter((kv) => kv.modRevision > guard)
+      .map((kv) => [kv.key, kv.modRevision] as const);
   } else {
     const now = await Promise.all(batch.map(async (c) => [c.key, (await source.get(c.key))?.modRevision ?? 0] as const));
-    moved = now.filter(([key, rev]) => rev !== (before.get(key)?.modRevision ?? 0)).map(([key]) => key);
+    moved = now.filter(([key, rev]) => rev !== (before.get(key)?.modRevision ?? 0));
   }
-  const what =
-    moved.length > 0
-      ? `${moved.slice(0, 5).join(', ')}${moved.length > 5 ? ` and ${moved.length - 5} more` : ''} changed`
-      : 'a key was deleted';
-  const partial = written > 0 ? ` ${written} changes of earlier transactions were written.` : ' Nothing was written.';
+  const what = moved.length > 0 ? `${list5(moved.map(([key]) => key))} changed` : 'a key was deleted';
+  const latest = moved.length > 0 ? Math.max(...moved.map(([, rev]) => rev)) : current;
   return new DialsError(
     'CONFLICT',
-    `Publish conflict: ${what} since revision ${guard ?? 'read'}; the current revision is ${current}.${partial} Re-read and try again.`,
+    `Publish conflict: ${what} since revision ${guard ?? 'read'} (now at revision ${latest}). Re-read and try again.`,
     {
-      key: moved[0],
-      revision: current,
-    },
-  );
-}
-
-/** Publish the inverse of `release` (itself recorded as a release). */
-export function rollbackRelease(
-  source: Source,
-  release: Release,
-  options: Pick<PublishKeysOptions, 'author' | 'message'> = {},
-): Promise<Release> {
-  return publishKeys(
-    source,
-    release.changes.map((c) => ({ key: c.key, after: c.before })),
-    {
-      author: options.author,
-      message: options.message ?? `rollback of ${release.id}${release.message ? ` (${release.message})` : ''}`,
-      namespace: release.namespace,
-      rollbackOf: release.id,
+      key: moved[0]?.[0],
+      revision: latest,
     },
   );
 }

@@ -116,6 +116,8 @@ export interface TxnResult {
 export interface Transactions {
   /** The most operations one transaction may hold (etcd's `--max-txn-ops`, 128 by default). */
   readonly maxOps: number;
+  /** The most bytes one request may carry (etcd's `--max-request-bytes`, 1.5 MiB by default): larger transactions are split, a larger single value refused. */
+  readonly maxBytes: number;
   /** Apply `ops` atomically if every compare holds. */
   txn(ops: readonly TxnOp[], compare?: readonly TxnCompare[]): Promise<TxnResult>;
 }
@@ -182,9 +184,16 @@ export interface Cluster {
   status(): Promise<ClusterStatus>;
 }
 
+/** Reads of a key as it was at an earlier revision (etcd's MVCC), while that revision is kept. */
+export interface History {
+  /** The key at `revision`: its value then, `undefined` if it was absent, `'compacted'` when that revision is gone. */
+  getAt(key: string, revision: number): Promise<KeyValue | undefined | 'compacted'>;
+}
+
 /** What a source may offer beyond reads, writes and watches. */
 export interface Capabilities {
   readonly transactions?: Transactions;
+  readonly history?: History;
   readonly leases?: Leases;
   readonly locks?: Locks;
   readonly cluster?: Cluster;
@@ -204,6 +213,8 @@ export interface Source extends Capabilities {
   readonly kind: string;
   /** The endpoints or file, for messages (never credentials). */
   readonly description: string;
+  /** The user this source authenticates as (etcd auth): release records name it as their author. */
+  readonly user?: string;
   /** Resolves once the source answers; rejects with a DialsError naming the endpoint and the cause. */
   connect(): Promise<void>;
   get(key: string): Promise<KeyValue | undefined>;

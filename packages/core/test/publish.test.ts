@@ -4,8 +4,9 @@ import { createDials } from '../src/dials.js';
 import { isDialsError } from '../src/errors.js';
 import { fileSource } from '../src/file-source.js';
 import { memorySource } from '../src/memory-source.js';
-import { configChanges, publishKeys, rollbackRelease } from '../src/publish.js';
+import { configChanges, publishKeys } from '../src/publish.js';
 import { getRelease, listReleases } from '../src/releases.js';
+import { rollbackRelease } from '../src/rollback.js';
 import type { Source, TxnOp } from '../src/types.js';
 
 /** A memory source that counts its transactions. */
@@ -19,6 +20,7 @@ function counted(maxTxnOps: number): { source: Source; txns: TxnOp[][] } {
       ...source,
       transactions: {
         maxOps: inner.maxOps,
+        maxBytes: inner.maxBytes,
         txn: (ops, compare) => {
           txns.push([...ops]);
           return inner.txn(ops, compare);

@@ -27,6 +27,8 @@ interface Watch {
  */
 export class KvStore {
   private readonly data = new Map<string, KeyValue>();
+  /** Each key's last versions (`kv` undefined: deleted), oldest first, for reads at a revision. */
+  private readonly versions = new Map<string, { revision: number; kv: KeyValue | undefined; trimmed: boolean }[]>();
   private readonly watches = new Set<Watch>();
   private readonly leaseTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly keepers = new Map<string, AbortController>();
@@ -72,19 +74,23 @@ export class KvStore {
     const next = this.revision + 1;
     const events: WatchEvent[] = [];
     const deleteKey = (key: string) => {
-      if (this.data.delete(key)) events.push({ type: 'delete', key, value: undefined, modRevision: next });
+      if (!this.data.delete(key)) return;
+      events.push({ type: 'delete', key, value: undefined, modRevision: next });
+      this.remember(key, next, undefined);
     };
     for (const op of ops) {
       if (op.type === 'put') {
         const prev = this.data.get(op.key);
-        this.data.set(op.key, {
+        const kv: KeyValue = {
           key: op.key,
           value: op.value,
           modRevision: next,
           createRevision: prev?.createRevision ?? next,
           version: (prev?.version ?? 0) + 1,
           lease: op.lease ?? '0',
-        });
+        };
+        this.data.set(op.key, kv);
+        this.remember(op.key, next, kv);
         events.push({ type: 'put', key: op.key, value: op.value, modRevision: next });
       } else if (op.prefix) {
         for (const key of [...this.data.keys()]) if (key.startsWith(op.key)) deleteKey(key);
@@ -97,6 +103,30 @@ export class KvStore {
     this.revision = next;
     this.dispatch(next, events);
     return { succeeded: true, revision: next };
+  }
+
+  /** Keep a key's last 100 versions: enough history for a rollback to check, bounded for long-lived stores. */
+  private remember(key: string, revision: number, kv: KeyValue | undefined): void {
+    let list = this.versions.get(key);
+    if (!list) {
+      list = [];
+      this.versions.set(key, list);
+    }
+    list.push({ revision, kv, trimmed: false });
+    if (list.length > 100) {
+      list.shift();
+      (list[0] as { trimmed: boolean }).trimmed = true;
+    }
+  }
+
+  /** The key as it was at `revision`, or 'compacted' when that version was let go. */
+  getAt(key: string, revision: number): KeyValue | undefined | 'compacted' {
+    this.assertOpen();
+    const list = this.versions.get(key) ?? [];
+    let found: (typeof list)[number] | undefined;
+    for (const entry of list) if (entry.revision <= revision) found = entry;
+    if (!found) return list[0]?.trimmed ? 'compacted' : undefined;
+    return found.kv;
   }
 
   /** Replace everything under `prefix` with `entries` in one revision; unchanged keys keep theirs. */
