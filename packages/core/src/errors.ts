@@ -8,7 +8,7 @@ export type DialsErrorCode =
   | 'INVALID_VALUE' // a value failed its schema
   | 'PARSE_ERROR' // a document (file, snapshot, JSON value, flag) could not be parsed or compiled
   | 'SNAPSHOT' // the last-known-good snapshot file could not be read or written
-  | 'UNSAFE_KEY' // a key path that could pollute objects (`__proto__`, ...)
+  | 'UNSAFE_KEY' // a key Dials will not use as is: one that could pollute objects (`__proto__`, ...), or that is not UTF-8
   | 'CONFLICT' // compare-and-set lost: the key moved
   | 'SUBSCRIBER' // a subscriber's callback threw
   | 'CLOSED' // used after close()

@@ -5,7 +5,7 @@ import { BehaviorSubject } from 'rxjs';
 import { DialsError, messageOf } from './errors.js';
 import { etcdClusterStatus } from './internal/etcd-cluster.js';
 import { isAuthTokenError, isFatalStartError, toDialsError } from './internal/etcd-errors.js';
-import { toKeyValue } from './internal/etcd-kv.js';
+import { escapeKey, toKeyValue, valueBytes } from './internal/etcd-kv.js';
 import { EtcdLeases } from './internal/etcd-leases.js';
 import { EtcdPrefixWatch, type WatchTransport } from './internal/etcd-watch.js';
 import { invalidateToken, openWatchStream, requireLeader } from './internal/etcd3-internals.js';
@@ -213,18 +213,25 @@ export class EtcdSource implements Source {
     try {
       const res = await this.client.kv.range({ key: Buffer.from(key), revision });
       const kv = res.kvs[0];
-      return kv ? toKeyValue(kv) : undefined;
+      return kv ? this.checked(kv) : undefined;
     } catch (error) {
       if (/compacted|future revision/i.test(messageOf(error))) return 'compacted';
       throw toDialsError(error, this.description, `Reading at revision ${revision}`, key);
     }
   }
 
+  /** A key read by its name is valid UTF-8 (we asked for it); the value may not be. */
+  private checked(kv: Parameters<typeof toKeyValue>[0]): KeyValue {
+    const converted = toKeyValue(kv);
+    if (!converted) throw new DialsError('UNSAFE_KEY', `etcd returned a key that is not UTF-8: ${escapeKey(kv.key)}`);
+    return converted;
+  }
+
   async get(key: string): Promise<KeyValue | undefined> {
     try {
       const res = await this.client.kv.range({ key: Buffer.from(key) });
       const kv = res.kvs[0];
-      return kv ? toKeyValue(kv) : undefined;
+      return kv ? this.checked(kv) : undefined;
     } catch (error) {
       throw toDialsError(error, this.description, 'Reading', key);
     }
@@ -237,6 +244,7 @@ export class EtcdSource implements Source {
   async list(prefix: string, onPage?: (kvs: readonly KeyValue[], offset: number) => void): Promise<RangeResult> {
     const end = prefixEnd(prefix);
     const kvs: KeyValue[] = [];
+    const invalidKeys: string[] = [];
     let revision: number | undefined;
     let limit = this.pageSize;
     const fetch = async (start: Buffer): Promise<Awaited<ReturnType<typeof this.client.kv.range>>> => {
@@ -262,7 +270,12 @@ export class EtcdSource implements Source {
         // If converting this page throws, the request already sent must not become an unhandled rejection.
         next?.catch(() => undefined);
         const offset = kvs.length;
-        const page = res.kvs.map(toKeyValue);
+        const page: KeyValue[] = [];
+        for (const raw of res.kvs) {
+          const kv = toKeyValue(raw);
+          if (kv) page.push(kv);
+          else invalidKeys.push(escapeKey(raw.key));
+        }
         for (const kv of page) kvs.push(kv);
         if (onPage && next) {
           // Let the next request go out before the receiver spends time on this page.
@@ -275,13 +288,13 @@ export class EtcdSource implements Source {
     } catch (error) {
       throw toDialsError(error, this.description, 'Reading', `${prefix}*`);
     }
-    return { revision: revision ?? 0, kvs };
+    return { revision: revision ?? 0, kvs, ...(invalidKeys.length > 0 ? { invalidKeys } : {}) };
   }
 
   async put(key: string, value: string, options: PutOptions = {}): Promise<{ revision: number }> {
     const lease = options.lease ?? (options.ttlMs === undefined ? undefined : await this.leases.grant(options.ttlMs));
     try {
-      const res = await this.client.kv.put({ key: Buffer.from(key), value: Buffer.from(value), lease });
+      const res = await this.client.kv.put({ key: Buffer.from(key), value: valueBytes(value, options.binary), lease });
       return { revision: Number(res.header.revision) };
     } catch (error) {
       throw toDialsError(error, this.description, 'Writing', key);
@@ -308,7 +321,7 @@ export class EtcdSource implements Source {
   private async txn(ops: readonly TxnOp[], compare: readonly TxnCompare[] = []) {
     const success: IRequestOp[] = ops.map((op) =>
       op.type === 'put'
-        ? { request_put: { key: Buffer.from(op.key), value: Buffer.from(op.value), lease: op.lease } }
+        ? { request_put: { key: Buffer.from(op.key), value: valueBytes(op.value, op.binary), lease: op.lease } }
         : { request_delete_range: { key: Buffer.from(op.key), range_end: op.prefix ? prefixEnd(op.key) : undefined } },
     );
     try {

@@ -43,6 +43,8 @@ export interface PublishKeysOptions {
 export interface KeyChange {
   readonly key: string;
   readonly after: string | undefined;
+  /** `after` holds bytes one per character (a value that is not UTF-8, as `KeyValue.binary`). */
+  readonly binary?: boolean;
 }
 
 export function defaultAuthor(): string {
@@ -168,7 +170,10 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
   }
   const before = await readBefore(source, asked);
   // A change to what is already there changes nothing (unless it makes the key temporary).
-  const list = asked.filter((c) => options.ttlMs !== undefined || before.get(c.key)?.value !== c.after);
+  const list = asked.filter((c) => {
+    const now = before.get(c.key);
+    return options.ttlMs !== undefined || now?.value !== c.after || (now?.binary ?? false) !== (c.binary ?? false);
+  });
   const base = {
     namespace,
     author: source.user ?? options.author ?? defaultAuthor(),
@@ -178,7 +183,7 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
     ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}),
   };
   if (list.length === 0) return { ...base, id: '', revision: 0, changes: [] };
-  const recorded = list.map((c) => recordedChange(c.key, before.get(c.key)?.value, c.after));
+  const recorded = list.map((c) => recordedChange(c.key, before.get(c.key), c));
   const plan =
     options.record === false ? undefined : await writePlan(source, namespace, { ...base, id: '', revision: 0, changes: recorded });
   const lease =
@@ -190,7 +195,7 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
   const txns = batches(list, transactions);
   for (const [n, batch] of txns.entries()) {
     const ops: TxnOp[] = batch.map((c) =>
-      c.after === undefined ? { type: 'delete', key: c.key } : { type: 'put', key: c.key, value: c.after, lease },
+      c.after === undefined ? { type: 'delete', key: c.key } : { type: 'put', key: c.key, value: c.after, lease, binary: c.binary },
     );
     const compare: TxnCompare[] =
       guard !== undefined && options.guardPrefix !== undefined

@@ -18,6 +18,8 @@ export interface ReleaseChange {
   readonly after?: string;
   /** For the values left out (secrets, large values): their SHA-256, so that rollback can check what etcd's history holds. */
   readonly digests?: { readonly before?: string; readonly after?: string };
+  /** Which sides are not UTF-8 text: their bytes, one per character (as `KeyValue.binary`). */
+  readonly binary?: { readonly before?: boolean; readonly after?: boolean };
 }
 
 /** A recorded publish: who, when, why, at which etcd revisions, and every change. */
@@ -81,7 +83,17 @@ const LARGE_VALUE = 64 * 1024;
  * A change as a record holds it. Secrets (a secret key, field or URL password) are left out as
  * `<redacted>`, values over 64 KiB as `<omitted: N bytes>`, each with its SHA-256.
  */
-export function recordedChange(key: string, before: string | undefined, after: string | undefined): ReleaseChange {
+export function recordedChange(
+  key: string,
+  was: KeyValue | undefined,
+  change: { after: string | undefined; binary?: boolean },
+): ReleaseChange {
+  const bytes =
+    was?.binary || change.binary ? { binary: { ...(was?.binary ? { before: true } : {}), ...(change.binary ? { after: true } : {}) } } : {};
+  return { ...leftOut(key, was?.value, change.after), ...bytes };
+}
+
+function leftOut(key: string, before: string | undefined, after: string | undefined): ReleaseChange {
   const secret = (before !== undefined && holdsSecret(key, before)) || (after !== undefined && holdsSecret(key, after));
   const large = (before?.length ?? 0) > LARGE_VALUE || (after?.length ?? 0) > LARGE_VALUE;
   if (!secret && !large) return { key, before, after };

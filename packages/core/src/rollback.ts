@@ -28,7 +28,7 @@ export async function rollbackPlan(source: Source, release: Release): Promise<Ke
     const befores = await Promise.all(slice.map((change) => valueBefore(source, release, change, problems)));
     slice.forEach((change, i) => {
       const before = befores[i];
-      if (before !== null) plan.push({ key: change.key, after: before });
+      if (before !== null) plan.push({ key: change.key, after: before, ...(change.binary?.before ? { binary: true } : {}) });
     });
   }
   if (problems.length > 0) {

@@ -32,6 +32,8 @@ export interface KeyValue {
   readonly version: number;
   /** The lease the key is bound to ('0' for none). */
   readonly lease: string;
+  /** The value is not UTF-8 text: `value` holds its bytes, one per character (latin1); write it back with `binary` to keep them. */
+  readonly binary?: boolean;
 }
 
 export interface WatchEvent {
@@ -40,6 +42,8 @@ export interface WatchEvent {
   /** The new value (put) ; undefined on delete. */
   readonly value: string | undefined;
   readonly modRevision: number;
+  /** As `KeyValue.binary`. */
+  readonly binary?: boolean;
 }
 
 /** Every change of one revision (one etcd transaction), delivered together. */
@@ -52,6 +56,8 @@ export interface RangeResult {
   /** The store revision the range was read at. */
   readonly revision: number;
   readonly kvs: readonly KeyValue[];
+  /** Keys left out because they are not UTF-8 text (shown with `\xNN` escapes): Dials could not tell them from others. */
+  readonly invalidKeys?: readonly string[];
 }
 
 /** What a prefix watch reports. Handlers must not throw; the source guards them anyway. */
@@ -90,10 +96,12 @@ export interface PutOptions {
   readonly ttlMs?: number;
   /** Bind the key to this existing lease (from `source.leases`). */
   readonly lease?: string;
+  /** `value` holds bytes one per character (latin1), as `KeyValue.binary` hands them out. */
+  readonly binary?: boolean;
 }
 
 export type TxnOp =
-  | { readonly type: 'put'; readonly key: string; readonly value: string; readonly lease?: string }
+  | { readonly type: 'put'; readonly key: string; readonly value: string; readonly lease?: string; readonly binary?: boolean }
   | { readonly type: 'delete'; readonly key: string; readonly prefix?: boolean };
 
 /**

@@ -10,6 +10,8 @@ import { clipRaw, type Decoded, decodeValue, frozen, validate } from './decode.j
 interface Layer {
   readonly prefix: string;
   data: Map<string, string>;
+  /** Paths whose raw value is not UTF-8 text (its bytes, one per character): refused, never decoded. */
+  binary: Set<string>;
   /** Pages of the first read decoded while later pages were on their way (see `PrefixListener.page`), in key order. */
   early: { readonly paths: string[]; readonly raws: string[]; readonly decoded: Decoded[] } | undefined;
 }
@@ -59,7 +61,7 @@ export class ConfigState {
     prefixes: readonly string[],
     private readonly options: ConfigStateOptions,
   ) {
-    this.layers = prefixes.map((prefix) => ({ prefix, data: new Map(), early: undefined }));
+    this.layers = prefixes.map((prefix) => ({ prefix, data: new Map(), binary: new Set(), early: undefined }));
     this.layerRevisions = prefixes.map(() => undefined);
     this.required = new Set(
       Object.keys(options.schema).filter((path) => !validate(options.schema[path] as StandardSchemaV1, undefined).ok),
@@ -92,12 +94,17 @@ export class ConfigState {
     const early = layer.data.size === 0 ? layer.early : undefined;
     layer.early = undefined;
     const next = new Map<string, string>();
+    const binary = new Set<string>();
     const kvs = range.kvs;
     for (let i = 0; i < kvs.length; i++) {
       const kv = kvs[i] as KeyValue;
-      const path = early && i < early.paths.length && early.raws[i] === kv.value ? (early.paths[i] as string) : undefined;
-      next.set(path ?? intern(kv.key.slice(layer.prefix.length)), kv.value);
+      const known = early && i < early.paths.length && early.raws[i] === kv.value ? (early.paths[i] as string) : undefined;
+      const path = known ?? intern(kv.key.slice(layer.prefix.length));
+      next.set(path, kv.value);
+      if (kv.binary) binary.add(path);
     }
+    const wasBinary = layer.binary;
+    layer.binary = binary;
     if (layer.data.size === 0) {
       // The first load: every path is new, nothing to diff, and each raw value is at hand.
       layer.data = next;
@@ -106,7 +113,7 @@ export class ConfigState {
     }
     const touched: string[] = [];
     for (const path of layer.data.keys()) if (!next.has(path)) touched.push(path);
-    for (const [path, raw] of next) if (layer.data.get(path) !== raw) touched.push(path);
+    for (const [path, raw] of next) if (layer.data.get(path) !== raw || binary.has(path) !== wasBinary.has(path)) touched.push(path);
     layer.data = next;
     this.recompute(touched, this.sourceRevision(index, range.revision), true);
   }
@@ -120,6 +127,8 @@ export class ConfigState {
       const path = intern(event.key.slice(layer.prefix.length));
       if (event.type === 'put' && event.value !== undefined) layer.data.set(path, event.value);
       else layer.data.delete(path);
+      if (event.binary && event.type === 'put') layer.binary.add(path);
+      else layer.binary.delete(path);
       touched.push(path);
     }
     this.recompute(touched, this.sourceRevision(index, batch.revision));
@@ -278,7 +287,9 @@ export class ConfigState {
       return undefined;
     }
     const previous = this.values.get(path);
-    const decoded = early ?? decodeValue(raw, this.schemaOf(path));
+    const decoded: Decoded = layer.binary.has(path)
+      ? { ok: false, issues: [{ path: [], message: 'the value is not UTF-8 text' }] }
+      : (early ?? decodeValue(raw, this.schemaOf(path)));
     if (!decoded.ok) {
       const key = layer.prefix + path;
       const issues = decoded.issues.map((i) => `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');

@@ -1,7 +1,7 @@
 import type { IWatchResponse } from 'etcd3';
 import { DialsError } from '../errors.js';
 import type { KeyValue, PrefixListener, PrefixWatch, RangeResult, WatchEvent } from '../types.js';
-import { toKeyValue } from './etcd-kv.js';
+import { escapeKey, toKeyValue } from './etcd-kv.js';
 import type { WatchStream } from './etcd3-internals.js';
 import { prefixEnd } from './keys.js';
 import { guard } from './kv-store.js';
@@ -199,12 +199,26 @@ export class EtcdPrefixWatch implements PrefixWatch {
     };
     for (const ev of events) {
       const kv = toKeyValue(ev.kv);
+      if (!kv) {
+        this.report(
+          new DialsError('UNSAFE_KEY', `Key ${escapeKey(ev.kv.key)} is not UTF-8 text: it is left out of ${this.prefix}`, {
+            key: this.prefix,
+          }),
+        );
+        continue;
+      }
       if (kv.modRevision !== batchRevision) {
         flush();
         batchRevision = kv.modRevision;
       }
       const deleted = ev.type === 'Delete';
-      batch.push({ type: deleted ? 'delete' : 'put', key: kv.key, value: deleted ? undefined : kv.value, modRevision: kv.modRevision });
+      const event: WatchEvent = {
+        type: deleted ? 'delete' : 'put',
+        key: kv.key,
+        value: deleted ? undefined : kv.value,
+        modRevision: kv.modRevision,
+      };
+      batch.push(kv.binary && !deleted ? { ...event, binary: true } : event);
     }
     flush();
   }

@@ -53,7 +53,7 @@ export class KvStore {
 
   put(key: string, value: string, options: PutOptions = {}): { revision: number } {
     const lease = options.lease ?? (options.ttlMs === undefined ? undefined : this.grantLease(options.ttlMs));
-    return { revision: this.txn([{ type: 'put', key, value, lease }]).revision };
+    return { revision: this.txn([{ type: 'put', key, value, lease, binary: options.binary }]).revision };
   }
 
   delete(key: string, prefix = false): { revision: number; deleted: number } {
@@ -88,10 +88,11 @@ export class KvStore {
           createRevision: prev?.createRevision ?? next,
           version: (prev?.version ?? 0) + 1,
           lease: op.lease ?? '0',
+          ...(op.binary ? { binary: true } : {}),
         };
         this.data.set(op.key, kv);
         this.remember(op.key, next, kv);
-        events.push({ type: 'put', key: op.key, value: op.value, modRevision: next });
+        events.push({ type: 'put', key: op.key, value: op.value, modRevision: next, ...(op.binary ? { binary: true } : {}) });
       } else if (op.prefix) {
         for (const key of [...this.data.keys()]) if (key.startsWith(op.key)) deleteKey(key);
       } else {

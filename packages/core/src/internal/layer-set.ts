@@ -1,4 +1,4 @@
-import { asDialsError, type DialsError } from '../errors.js';
+import { asDialsError, DialsError } from '../errors.js';
 import type { DialsStatus, PrefixWatch, Source } from '../types.js';
 import type { ConfigState } from './config-state.js';
 import { TtlRefresh } from './ttl-refresh.js';
@@ -24,6 +24,8 @@ export class LayerWatch {
   watch: PrefixWatch | undefined;
   /** A TTL re-read is running. */
   refreshing = false;
+  /** Keys left out for not being UTF-8, already reported. */
+  readonly invalidKeys = new Set<string>();
 
   constructor(
     readonly index: number,
@@ -110,6 +112,19 @@ export class LayerSet {
       };
       layer.watch = this.source.watch(layer.prefix, {
         reset: (range) => {
+          for (const key of range.invalidKeys ?? []) {
+            if (layer.invalidKeys.has(key)) continue;
+            layer.invalidKeys.add(key);
+            this.hooks.report(
+              new DialsError(
+                'UNSAFE_KEY',
+                `Key ${key} is not UTF-8 text: Dials cannot tell it from other keys, so it is left out of ${layer.prefix}`,
+                {
+                  key,
+                },
+              ),
+            );
+          }
           this.state.applyReset(layer.index, range);
           layer.move('loaded');
           changed();
