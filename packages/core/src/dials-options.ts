@@ -22,6 +22,8 @@ export interface PublishOptions {
   readonly onProgress?: (written: number, total: number) => void;
   /** Record a release (default true). `false` writes without one: no history entry, nothing to roll back. */
   readonly record?: boolean;
+  /** Write even what a registered app schema refuses; the release records that it was forced. */
+  readonly force?: boolean;
 }
 
 export interface DialsOptions<TSchema extends SchemaMap = SchemaMap> {
@@ -42,6 +44,19 @@ export interface DialsOptions<TSchema extends SchemaMap = SchemaMap> {
    * `errors$`, never written to `snapshotFile`. Default: names like password, secret, token, apiKey.
    */
   readonly secrets?: readonly (string | RegExp)[];
+  /** The app's name, in the fleet report and the schema registry. Default `DIALS_APP`, else `app`. */
+  readonly app?: string;
+  /**
+   * Report this instance under `/dials/instances/<namespace>/` (what it runs and refuses) and publish
+   * its schema under `/dials/schemas/<namespace>/<app>`. Default: on for etcd sources. Needs `leases`.
+   */
+  readonly report?: boolean;
+  /** Labels of this instance, in its report (`{ zone: 'eu-1', canary: 'true' }`). */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** This process's id in the report. Default `<host>-<pid>-<random>`, one per process. */
+  readonly instanceId?: string;
+  /** How long a process that died stays listed: its report's lease TTL. Default 10 000 ms. */
+  readonly reportTtlMs?: number;
 }
 
 /** One path's change within a revision. */

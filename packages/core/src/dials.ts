@@ -2,6 +2,8 @@ import { BehaviorSubject, distinctUntilChanged, Observable, Subject } from 'rxjs
 import { clusterStatus } from './capabilities.js';
 import type { ChangeSet, ConfigChange, DialsOptions, DialsSnapshot, DialsStats, PublishChange, PublishOptions } from './dials-options.js';
 import { asDialsError, DialsError } from './errors.js';
+import { FleetMember } from './fleet/fleet-member.js';
+import type { FlagUsage } from './fleet/instance-report.js';
 import { ConfigState } from './internal/config-state.js';
 import { buildConfigTree } from './internal/config-tree.js';
 import { FetchCache } from './internal/fetch-cache.js';
@@ -60,6 +62,8 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   private abortStart: (() => void) | undefined;
   private failed: DialsError | undefined;
   private readonly stopCatching: () => void;
+  /** This instance's report and schema in the fleet, when reporting is on. */
+  private readonly fleet: FleetMember | undefined;
 
   /** Status: `connecting`, then `ready` (`degraded` while keys are refused); `stale` while the source is unreachable; `error`; `closed`. */
   readonly status$: Observable<DialsStatus>;
@@ -112,6 +116,8 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
             (path, raw) => holdsSecret(path, raw, secrets),
             report,
           );
+    this.fleet = FleetMember.create(this.source, options, this.prefixes, report);
+    if (this.fleet) this.fleet.state = () => ({ revision: this.state.revision, status: this.statusSubject.value, refused: this.refused });
     retainSource(this.source);
     this.stopCatching = catchSubscriberErrors(report);
     this.status$ = this.statusSubject.pipe(distinctUntilChanged());
@@ -277,6 +283,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     this.statusSubject.next('closed');
     this.abortStart?.();
     await this.layers.close();
+    await this.fleet?.close();
     await this.writer?.flush();
     this.subscribers.completeAll();
     this.fetchCache.clear();
@@ -297,6 +304,12 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     const status = this.layerStatus;
     if (status === undefined || this.statusSubject.value === 'closed') return;
     this.statusSubject.next(status === 'ready' && this.state.refused.size > 0 ? 'degraded' : status);
+    this.fleet?.changed();
+  }
+
+  /** For @dials/flags: the flag usage this instance reports with its presence. */
+  reportUsage(usage: () => Record<string, FlagUsage>): void {
+    if (this.fleet) this.fleet.usage = usage;
   }
 
   private async startQuietly(): Promise<void> {
@@ -325,6 +338,13 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     }
     if (this.statusSubject.value === 'closed') return;
     const loaded = this.layers.open(restored);
+    // Report once loaded: a write before the watches are live would leave them catching up.
+    if (restored) this.fleet?.start();
+    else
+      loaded.then(
+        () => this.fleet?.start(),
+        () => undefined,
+      );
     if (restored) {
       loaded.catch(() => undefined); // the watches retry; their errors are on errors$
       return;
@@ -342,6 +362,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     this.changesSubject.next({ revision: this.state.revision, changes });
     this.generation$.next(this.state.generation);
     this.writer?.schedule();
+    this.fleet?.changed();
   }
 
   /** Start from the last known good values in `file`; true when it had them. */

@@ -13,6 +13,10 @@ export {
 export { asDialsError, DialsError, type DialsErrorCode, type DialsErrorDetails, isDialsError, messageOf } from './errors.js';
 export { EtcdSource, type EtcdSourceOptions, etcdSource, parseEndpoints } from './etcd-source.js';
 export { type FileSourceOptions, fileSource, flattenDocument } from './file-source.js';
+export { type FleetStatus, fleetStatus, type RefusedAcrossFleet } from './fleet/fleet-status.js';
+export { type FlagUsage, INSTANCES_PREFIX, type InstanceReport } from './fleet/instance-report.js';
+export { checkWrites, type SchemaRefusal } from './fleet/schema-check.js';
+export { describeSchema, loadSchemas, type PathRule, type RegisteredSchema, SCHEMAS_PREFIX } from './fleet/schema-registry.js';
 export { type HealthReport, healthOf } from './health.js';
 export { buildConfigTree, type ConfigTreeOptions } from './internal/config-tree.js';
 export { releaseSource, retainSource } from './internal/lifecycle.js';
@@ -58,3 +62,4 @@ export type {
   WatchBatch,
   WatchEvent,
 } from './types.js';
+export { DIALS_VERSION } from './version.js';

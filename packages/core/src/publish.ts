@@ -1,6 +1,7 @@
 import { capability } from './capabilities.js';
 import type { PublishChange } from './dials-options.js';
 import { asDialsError, DialsError, messageOf } from './errors.js';
+import { checkWrites, describeRefusals } from './fleet/schema-check.js';
 import { decodeValue } from './internal/decode.js';
 import {
   inNamespace,
@@ -36,6 +37,8 @@ export interface PublishKeysOptions {
   readonly onProgress?: (written: number, total: number) => void;
   /** Do not record a release. */
   readonly record?: boolean;
+  /** Write even what a registered app schema refuses; the release records that it was forced, and what was refused. */
+  readonly force?: boolean;
   readonly rollbackOf?: string;
 }
 
@@ -174,7 +177,7 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
     const now = before.get(c.key);
     return options.ttlMs !== undefined || now?.value !== c.after || (now?.binary ?? false) !== (c.binary ?? false);
   });
-  const base = {
+  let base: Omit<Release, 'id' | 'revision' | 'changes'> = {
     namespace,
     author: source.user ?? options.author ?? defaultAuthor(),
     message: options.message ?? '',
@@ -183,6 +186,18 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
     ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}),
   };
   if (list.length === 0) return { ...base, id: '', revision: 0, changes: [] };
+  // The apps' own schemas guard the write: a refusal names the key and the apps, and nothing is written.
+  const refused = await checkWrites(source, list);
+  if (refused.length > 0 && !options.force) {
+    throw new DialsError(
+      'INVALID_VALUE',
+      `publish refused by the apps' schemas: ${describeRefusals(refused, list)}. Nothing was written (force writes anyway).`,
+      {
+        key: refused[0]?.key,
+      },
+    );
+  }
+  if (refused.length > 0) base = { ...base, forced: { refused } };
   const recorded = list.map((c) => recordedChange(c.key, before.get(c.key), c));
   const plan =
     options.record === false ? undefined : await writePlan(source, namespace, { ...base, id: '', revision: 0, changes: recorded });

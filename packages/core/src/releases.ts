@@ -47,6 +47,8 @@ export interface Release {
   readonly rollbackOf?: string;
   /** Set when the changes are bound to a lease that expires. */
   readonly ttlMs?: number;
+  /** Set when the publish was forced past the apps' schemas: what they refused. */
+  readonly forced?: { readonly refused: readonly { readonly key: string; readonly apps: readonly string[]; readonly message: string }[] };
 }
 
 /** `/config/shop/dev/` → `config/shop/dev`: a prefix without its outer slashes names its releases. */
