@@ -7,7 +7,8 @@ import type {
   FlagMetadata,
   FlagValue,
 } from '../types.js';
-import { type CompileLimits, compileTargeting, DEFAULT_LIMITS, type Expr, measure } from './jsonlogic.js';
+import { compileTargeting, DEFAULT_LIMITS, measure } from './jsonlogic/compile.js';
+import type { CompileLimits, Expr } from './jsonlogic/types.js';
 
 type Details = EvaluationDetails<FlagValue | undefined>;
 
