@@ -1,7 +1,7 @@
 import { CompileError } from './errors.js';
 import { OPERATORS } from './operators/table.js';
 import { constant } from './runtime.js';
-import type { CompileLimits, Expr, FlagScope, Operation } from './types.js';
+import type { CompileLimits, Expr, FlagScope, Operation, Register } from './types.js';
 
 export const DEFAULT_LIMITS: CompileLimits = { maxDepth: 64, maxNodes: 10_000 };
 
@@ -11,8 +11,9 @@ interface State {
   nodes: number;
   /** Inside a constant being folded: do not fold again. */
   folding: boolean;
-  /** Whether anything reads the shared `prev` register; if not, `var` need not write it. */
-  readonly register: boolean;
+  readonly register: Register;
+  /** Whether anything reads the register; if not, `var` need not write it. */
+  readonly registerRead: boolean;
 }
 
 /** Whether the tree has an operator that reads json-logic-engine's `prev` register (a comparison). */
@@ -38,7 +39,7 @@ function usesRegister(logic: unknown): boolean {
  */
 export function compileTargeting(logic: unknown, scope: FlagScope, limits: CompileLimits = DEFAULT_LIMITS): Expr {
   measure(logic, limits);
-  const state: State = { scope, limits, nodes: 0, folding: false, register: usesRegister(logic) };
+  const state: State = { scope, limits, nodes: 0, folding: false, register: { prev: undefined }, registerRead: usesRegister(logic) };
   return compile(logic, state, 0, true);
 }
 
@@ -123,6 +124,7 @@ function compile(node: unknown, state: State, depth: number, top: boolean): Expr
     top,
     scope: state.scope,
     register: state.register,
+    registerRead: state.registerRead,
     compile: (arg) => compile(arg, state, depth + 1, top),
     compileAll: () => args.map((arg) => compile(arg, state, depth + 1, top)),
     compileMapper: (arg) => compile(arg, state, depth + 1, false),

@@ -1,12 +1,6 @@
 import { EvaluationError } from './errors.js';
 import type { Expr } from './types.js';
 
-/**
- * json-logic-engine's compiled code keeps one `prev` variable per function, which `var` and the
- * comparisons assign as they go; flagd runs that code, so its answers depend on it: we keep the same.
- */
-export const register: { prev: unknown } = { prev: undefined };
-
 export function constant(value: unknown): Expr {
   return () => value;
 }

@@ -12,6 +12,14 @@ export interface FlagScope {
   readonly flagKey: string;
 }
 
+/**
+ * json-logic-engine's compiled code keeps one `prev` variable per function, which `var` and the
+ * comparisons assign as they go; flagd runs that code, so its answers depend on it. One per tree.
+ */
+export interface Register {
+  prev: unknown;
+}
+
 /** One operation of the tree, `{"op": raw}`, as its operator's compiler sees it. */
 export interface Operation {
   readonly op: string;
@@ -22,8 +30,10 @@ export interface Operation {
   /** In the flag's own scope, not in an iterator's mapper: `$flagd` is there. */
   readonly top: boolean;
   readonly scope: FlagScope;
-  /** Whether the tree reads the `prev` register; if not, its writers may skip it. */
-  readonly register: boolean;
+  /** The tree's `prev` register. */
+  readonly register: Register;
+  /** Whether anything in the tree reads the register; if not, `var` need not write it. */
+  readonly registerRead: boolean;
   /** Compile an argument, in the same scope. */
   compile(arg: unknown): Expr;
   /** Compile every argument of `args`. */

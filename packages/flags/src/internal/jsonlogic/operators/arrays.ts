@@ -1,6 +1,9 @@
 import { EvaluationError } from '../errors.js';
-import { register, truthy } from '../runtime.js';
-import type { Expr, Operation, Operator, OperatorTable } from '../types.js';
+import * as runtime from '../runtime.js';
+import type { Expr, Operation, Operator, OperatorTable, Register } from '../types.js';
+
+// Bound here: through vitest's module runner, where the benchmarks run, an imported name is a lookup at every use.
+const { truthy } = runtime;
 
 function asList(value: unknown): unknown[] {
   if (!value) return [];
@@ -9,7 +12,7 @@ function asList(value: unknown): unknown[] {
 }
 
 /** Run an iterator's mapper as json-logic-engine does: in a function of its own, with its own `prev`. */
-function inner(mapper: Expr, item: unknown): unknown {
+function inner(register: Register, mapper: Expr, item: unknown): unknown {
   const saved = register.prev;
   register.prev = undefined;
   try {
@@ -19,20 +22,21 @@ function inner(mapper: Expr, item: unknown): unknown {
   }
 }
 
-type Iteration = (selector: Expr, mapper: Expr) => Expr;
+type Iteration = (selector: Expr, mapper: Expr, register: Register) => Expr;
 
 /** An iterator: the list, then the mapper that runs on each element. */
 function iterator(build: Iteration): Operator {
-  return { compile: (o) => build(o.compile(o.args[0]), o.compileMapper(o.args[1])), iterates: true };
+  return { compile: (o) => build(o.compile(o.args[0]), o.compileMapper(o.args[1]), o.register), iterates: true };
 }
 
 function compileReduce(o: Operation): Expr {
   const selector = o.compile(o.args[0]);
   const mapper = o.compileMapper(o.args[1]);
   const initial = o.args.length > 2 ? o.compile(o.args[2]) : undefined;
+  const register = o.register;
   return (data) => {
     const list = asList(selector(data));
-    const step = (accumulator: unknown, current: unknown) => inner(mapper, { accumulator, current });
+    const step = (accumulator: unknown, current: unknown) => inner(register, mapper, { accumulator, current });
     return initial ? list.reduce(step, initial(data)) : list.reduce(step);
   };
 }
@@ -52,16 +56,18 @@ function compileMerge(o: Operation): Expr {
 
 /** map, filter, some, all, none, reduce, merge */
 export const arrayOperators: OperatorTable = {
-  map: iterator((selector, mapper) => (data) => asList(selector(data)).map((item) => inner(mapper, item))),
-  filter: iterator((selector, mapper) => (data) => asList(selector(data)).filter((item) => truthy(inner(mapper, item)))),
-  some: iterator((selector, mapper) => (data) => asList(selector(data)).some((item) => truthy(inner(mapper, item)))),
-  none: iterator((selector, mapper) => (data) => !asList(selector(data)).some((item) => truthy(inner(mapper, item)))),
-  all: iterator((selector, mapper) => (data) => {
+  map: iterator((selector, mapper, register) => (data) => asList(selector(data)).map((item) => inner(register, mapper, item))),
+  filter: iterator(
+    (selector, mapper, register) => (data) => asList(selector(data)).filter((item) => truthy(inner(register, mapper, item))),
+  ),
+  some: iterator((selector, mapper, register) => (data) => asList(selector(data)).some((item) => truthy(inner(register, mapper, item)))),
+  none: iterator((selector, mapper, register) => (data) => !asList(selector(data)).some((item) => truthy(inner(register, mapper, item)))),
+  all: iterator((selector, mapper, register) => (data) => {
     const value = selector(data);
     register.prev = value;
     // An empty array is false; a missing one (null) is every() of nothing: true.
     if (Array.isArray(value) && value.length === 0) return false;
-    return asList(value).every((item) => truthy(inner(mapper, item)));
+    return asList(value).every((item) => truthy(inner(register, mapper, item)));
   }),
   reduce: { compile: compileReduce, iterates: true },
   merge: { compile: compileMerge },

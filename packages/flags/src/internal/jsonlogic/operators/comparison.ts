@@ -1,6 +1,9 @@
 import { CompileError } from '../errors.js';
-import { nan, precoerce, register } from '../runtime.js';
+import * as runtime from '../runtime.js';
 import type { Expr, Operation, Operator, OperatorTable } from '../types.js';
+
+// Bound here: through vitest's module runner, where the benchmarks run, an imported name is a lookup at every use.
+const { nan, precoerce } = runtime;
 
 /** json-logic-engine's compareCheck: which operand pairs compare, and how nulls coerce. */
 function compareCheck(item: unknown, prev: unknown, strict: boolean): unknown {
@@ -23,6 +26,7 @@ function compileComparison(o: Operation, fn: Compare, strict: boolean): Expr {
   if (parts.length < 2) throw new CompileError(`"${o.op}" needs two or three arguments`);
   const [a, b] = parts as [Expr, Expr];
   const rest = parts.slice(2);
+  const register = o.register;
   // `(prev = a) OP (prev = compareCheck(b, prev))`, then `&& prev OP (prev = compareCheck(c, prev))`.
   return (data) => {
     const left = a(data);

@@ -1,4 +1,4 @@
-import { constant, register } from '../runtime.js';
+import { constant } from '../runtime.js';
 import type { Expr, Operation, OperatorTable } from '../types.js';
 
 /** `a.b\.c` → ['a', 'b.c'], as json-logic-engine splits var paths. */
@@ -64,7 +64,8 @@ function compileVar(o: Operation): Expr {
     keyNode = raw[0];
     if (raw.length > 1) fallback = o.compile(raw[1]);
   }
-  const finish = o.register
+  const register = o.register;
+  const finish = o.registerRead
     ? (value: unknown, data: unknown): unknown => {
         const v = value ?? fallback(data);
         register.prev = v;
@@ -123,6 +124,7 @@ export const dataOperators: OperatorTable = {
   missing_some: {
     compile: (o) => {
       const [need, options] = [o.compile(o.args[0]), o.compile(o.args[1])];
+      const register = o.register;
       return (data) => {
         const opts = options(data);
         const list = Array.isArray(opts) ? opts : [];
