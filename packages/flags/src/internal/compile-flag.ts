@@ -1,3 +1,4 @@
+import { DialsError } from '@dials/core';
 import type {
   EvaluationContext,
   EvaluationDetails,
@@ -8,6 +9,7 @@ import type {
   FlagValue,
 } from '../types.js';
 import { compileTargeting, DEFAULT_LIMITS, measure } from './jsonlogic/compile.js';
+import { CompileError } from './jsonlogic/errors.js';
 import type { CompileLimits, Expr } from './jsonlogic/types.js';
 
 type Details = EvaluationDetails<FlagValue | undefined>;
@@ -42,7 +44,7 @@ export class CompiledFlag {
     evaluators: Readonly<Record<string, unknown>>,
     limits: CompileLimits | undefined,
   ) {
-    validate(key, definition);
+    validate(definition);
     this.enabled = definition.state === 'ENABLED';
     this.metadata = Object.freeze({ ...(definition.metadata ?? {}) });
     const defaultVariant = definition.defaultVariant || undefined;
@@ -134,21 +136,23 @@ export class BrokenFlag {
   }
 }
 
-function validate(key: string, definition: FlagDefinition): void {
-  if (typeof definition !== 'object' || definition === null || Array.isArray(definition)) throw new Error('a flag must be a JSON object');
+function validate(definition: FlagDefinition): void {
+  if (typeof definition !== 'object' || definition === null || Array.isArray(definition)) {
+    throw new CompileError('a flag must be a JSON object');
+  }
   if (definition.state !== 'ENABLED' && definition.state !== 'DISABLED') {
-    throw new Error(`state must be ENABLED or DISABLED, got ${JSON.stringify(definition.state)}`);
+    throw new CompileError(`state must be ENABLED or DISABLED, got ${JSON.stringify(definition.state)}`);
   }
   const variants = definition.variants;
-  if (typeof variants !== 'object' || variants === null || Array.isArray(variants)) throw new Error('variants must be an object');
+  if (typeof variants !== 'object' || variants === null || Array.isArray(variants)) throw new CompileError('variants must be an object');
   if (definition.defaultVariant && !Object.hasOwn(variants, definition.defaultVariant)) {
-    throw new Error(`defaultVariant '${definition.defaultVariant}' of flag '${key}' is not one of its variants`);
+    throw new CompileError(`defaultVariant '${definition.defaultVariant}' is not one of the variants`);
   }
 }
 
 /** Replace `{"$ref": "name"}` with the shared rule from `$evaluators`, recursively. */
 function resolveRefs(node: unknown, evaluators: Readonly<Record<string, unknown>>, depth: number): unknown {
-  if (depth > 512) throw new Error('$ref expansion is nested deeper than 512 levels (a cycle?)');
+  if (depth > 512) throw new CompileError('$ref expansion is nested deeper than 512 levels (a cycle?)');
   if (node === null || typeof node !== 'object') return node;
   if (Array.isArray(node)) return node.map((item) => resolveRefs(item, evaluators, depth + 1));
   const keys = Object.keys(node);
@@ -163,10 +167,15 @@ function resolveRefs(node: unknown, evaluators: Readonly<Record<string, unknown>
 }
 
 /**
- * Check a flag document as `createFlags` would compile it: throws an Error saying what is wrong
- * (bad state, a default variant that is not a variant, an unknown operator, a tree over the limits).
+ * Check a flag document as `createFlags` would compile it. Throws a DialsError `PARSE_ERROR` whose
+ * `key` is the flag's and whose message says what is wrong (bad state, a default variant that is
+ * not a variant, an unknown operator, a tree over the limits).
  */
 export function validateFlagDefinition(key: string, definition: unknown, evaluators: Readonly<Record<string, unknown>> = {}): void {
-  if (typeof definition !== 'object' || definition === null || Array.isArray(definition)) throw new Error('a flag must be a JSON object');
-  new CompiledFlag(key, definition as FlagDefinition, evaluators, undefined);
+  try {
+    new CompiledFlag(key, definition as FlagDefinition, evaluators, undefined);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new DialsError('PARSE_ERROR', `Flag '${key}' is invalid: ${reason}`, { key, cause: error });
+  }
 }

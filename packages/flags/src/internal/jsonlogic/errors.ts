@@ -1,4 +1,4 @@
-/** A targeting tree that cannot be compiled: unknown operator, bad shape, over the limits. */
+/** A flag document or targeting tree that cannot be compiled: unknown operator, bad shape, over the limits. */
 export class CompileError extends Error {
   override readonly name = 'CompileError';
 }
