@@ -54,10 +54,10 @@ describe('the operator table', () => {
     expect(having('iterates').sort()).toEqual(['all', 'filter', 'map', 'none', 'reduce', 'some']);
   });
 
-  it.each(['regex_match', '??', 'val', 'constructor', 'toString', 'hasOwnProperty'])(
+  it.each(['regex_match', '??', 'val', 'constructor', 'toString', 'hasOwnProperty', '__proto__'])(
     'refuses the unknown operator %s with a PARSE_ERROR naming it',
     (op) => {
-      // Parsed from text, as documents arrive.
+      // Parsed from text, as documents arrive: `__proto__` is then an own key like any other.
       const error = parseError(JSON.parse(`{"if": [{"${op}": [{"var": "email"}, 1]}, "on", "off"]}`));
       expect(error.code).toBe('PARSE_ERROR');
       expect(error.key).toBe('my-flag');

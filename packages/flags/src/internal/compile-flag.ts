@@ -161,9 +161,8 @@ function resolveRefs(node: unknown, evaluators: Readonly<Record<string, unknown>
     if (typeof name === 'string' && Object.hasOwn(evaluators, name)) return resolveRefs(evaluators[name], evaluators, depth + 1);
     return node; // left as is: compiling it reports the unknown operator
   }
-  const out: Record<string, unknown> = {};
-  for (const key of keys) out[key] = resolveRefs((node as Record<string, unknown>)[key], evaluators, depth + 1);
-  return out;
+  // fromEntries defines own keys: assigning `__proto__` would set the prototype and drop the operation.
+  return Object.fromEntries(keys.map((key) => [key, resolveRefs((node as Record<string, unknown>)[key], evaluators, depth + 1)]));
 }
 
 /**
