@@ -1,6 +1,7 @@
 import { EvaluationError } from './errors.js';
 import type { Expr } from './types.js';
 
+/** An expression that always returns `value`. */
 export function constant(value: unknown): Expr {
   return () => value;
 }
