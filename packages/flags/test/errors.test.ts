@@ -50,6 +50,21 @@ describe('validateFlagDefinition', () => {
     expect(error).toMatchObject({ code: 'PARSE_ERROR', key: 'f' });
     expect(error.message).toContain('$ref expansion is nested deeper than 512 levels');
   });
+
+  it('refuses shared rules that use one another twice over, before expanding them exponentially', () => {
+    // r0 → r1 twice → r2 four times → ...: 2^40 copies of r40 if expanded.
+    const evaluators = Object.fromEntries(
+      Array.from({ length: 40 }, (_, i) => [`r${i}`, { and: [{ $ref: `r${i + 1}` }, { $ref: `r${i + 1}` }] }]),
+    );
+    const error = thrown(() => validateFlagDefinition('f', { ...good, targeting: { $ref: 'r0' } }, { ...evaluators, r40: { var: 'x' } }));
+    expect(error).toMatchObject({ code: 'PARSE_ERROR', key: 'f' });
+    expect(error.message).toContain('more than 10000 nodes once its $refs are expanded');
+  });
+
+  it('does not count the literals of a shared list against the limit', () => {
+    const staff = { in: [{ var: 'targetingKey' }, Array.from({ length: 100_000 }, (_, i) => `user-${i}`)] };
+    expect(() => validateFlagDefinition('f', { ...good, targeting: { if: [{ $ref: 'staff' }, 'on'] } }, { staff })).not.toThrow();
+  });
 });
 
 describe('flagSetEntries', () => {

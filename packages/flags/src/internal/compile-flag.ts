@@ -50,8 +50,9 @@ export class CompiledFlag {
     const defaultVariant = definition.defaultVariant || undefined;
     const targeting = definition.targeting;
     if (targeting !== undefined && targeting !== null && !(typeof targeting === 'object' && Object.keys(targeting).length === 0)) {
-      measure(targeting, limits ?? DEFAULT_LIMITS);
-      this.targeting = compileTargeting(resolveRefs(targeting, evaluators, 0), { flagKey: key }, limits);
+      const bounds = limits ?? DEFAULT_LIMITS;
+      measure(targeting, bounds);
+      this.targeting = compileTargeting(resolveRefs(targeting, evaluators, bounds.maxNodes), { flagKey: key }, bounds);
     }
     for (const [variant, value] of Object.entries(definition.variants)) {
       this.byVariant.set(
@@ -150,19 +151,27 @@ function validate(definition: FlagDefinition): void {
   }
 }
 
-/** Replace `{"$ref": "name"}` with the shared rule from `$evaluators`, recursively. */
-function resolveRefs(node: unknown, evaluators: Readonly<Record<string, unknown>>, depth: number): unknown {
-  if (depth > 512) throw new CompileError('$ref expansion is nested deeper than 512 levels (a cycle?)');
-  if (node === null || typeof node !== 'object') return node;
-  if (Array.isArray(node)) return node.map((item) => resolveRefs(item, evaluators, depth + 1));
-  const keys = Object.keys(node);
-  if (keys.length === 1 && keys[0] === '$ref') {
-    const name = (node as { $ref: unknown }).$ref;
-    if (typeof name === 'string' && Object.hasOwn(evaluators, name)) return resolveRefs(evaluators[name], evaluators, depth + 1);
-    return node; // left as is: compiling it reports the unknown operator
-  }
-  // fromEntries defines own keys: assigning `__proto__` would set the prototype and drop the operation.
-  return Object.fromEntries(keys.map((key) => [key, resolveRefs((node as Record<string, unknown>)[key], evaluators, depth + 1)]));
+/**
+ * Replace `{"$ref": "name"}` with the shared rule from `$evaluators`, recursively. Counts objects
+ * as `measure` does: rules that use another twice grow the tree exponentially with nesting.
+ */
+function resolveRefs(targeting: unknown, evaluators: Readonly<Record<string, unknown>>, maxNodes: number): unknown {
+  let nodes = 0;
+  const resolve = (node: unknown, depth: number): unknown => {
+    if (depth > 512) throw new CompileError('$ref expansion is nested deeper than 512 levels (a cycle?)');
+    if (node === null || typeof node !== 'object') return node;
+    const keys = Array.isArray(node) ? [] : Object.keys(node);
+    if (keys.length === 1 && keys[0] === '$ref') {
+      const name = (node as { $ref: unknown }).$ref;
+      if (typeof name === 'string' && Object.hasOwn(evaluators, name)) return resolve(evaluators[name], depth + 1);
+      return node; // left as is: compiling it reports the unknown operator
+    }
+    if (++nodes > maxNodes) throw new CompileError(`targeting has more than ${maxNodes} nodes once its $refs are expanded`);
+    if (Array.isArray(node)) return node.map((item) => resolve(item, depth + 1));
+    // fromEntries defines own keys: assigning `__proto__` would set the prototype and drop the operation.
+    return Object.fromEntries(keys.map((key) => [key, resolve((node as Record<string, unknown>)[key], depth + 1)]));
+  };
+  return resolve(targeting, 0);
 }
 
 /**
