@@ -1,7 +1,8 @@
 import { createDials, type Dials, DialsError, type DialsStatus, type Source } from '@dials/core';
 import { distinctUntilChanged, filter, map, merge, Observable, Subject, startWith } from 'rxjs';
 import { BrokenFlag, CompiledFlag, notFound } from './internal/compile-flag.js';
-import { type CompileLimits, DEFAULT_LIMITS } from './internal/jsonlogic.js';
+import { DEFAULT_LIMITS } from './internal/jsonlogic/compile.js';
+import type { CompileLimits } from './internal/jsonlogic/types.js';
 import type {
   BooleanFlagKey,
   EvaluationContext,

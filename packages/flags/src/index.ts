@@ -1,7 +1,7 @@
 export { flagdFileSource, flagSetEntries } from './flagd-file.js';
 export { createFlags, EVALUATORS_KEY, Flags, type FlagsChange, type FlagsOptions } from './flags.js';
 export { validateFlagDefinition } from './internal/compile-flag.js';
-export type { CompileLimits } from './internal/jsonlogic.js';
+export type { CompileLimits } from './internal/jsonlogic/types.js';
 export { murmur3 } from './internal/murmur3.js';
 export type {
   BooleanFlagKey,

@@ -1,3 +1,4 @@
+import { DialsError } from '@dials/core';
 import type {
   EvaluationContext,
   EvaluationDetails,
@@ -7,7 +8,9 @@ import type {
   FlagMetadata,
   FlagValue,
 } from '../types.js';
-import { type CompileLimits, compileTargeting, DEFAULT_LIMITS, type Expr, measure } from './jsonlogic.js';
+import { compileTargeting, DEFAULT_LIMITS, measure } from './jsonlogic/compile.js';
+import { CompileError } from './jsonlogic/errors.js';
+import type { CompileLimits, Expr } from './jsonlogic/types.js';
 
 type Details = EvaluationDetails<FlagValue | undefined>;
 
@@ -41,14 +44,15 @@ export class CompiledFlag {
     evaluators: Readonly<Record<string, unknown>>,
     limits: CompileLimits | undefined,
   ) {
-    validate(key, definition);
+    validate(definition);
     this.enabled = definition.state === 'ENABLED';
     this.metadata = Object.freeze({ ...(definition.metadata ?? {}) });
     const defaultVariant = definition.defaultVariant || undefined;
     const targeting = definition.targeting;
     if (targeting !== undefined && targeting !== null && !(typeof targeting === 'object' && Object.keys(targeting).length === 0)) {
-      measure(targeting, limits ?? DEFAULT_LIMITS);
-      this.targeting = compileTargeting(resolveRefs(targeting, evaluators, 0), { flagKey: key }, limits);
+      const bounds = limits ?? DEFAULT_LIMITS;
+      measure(targeting, bounds);
+      this.targeting = compileTargeting(resolveRefs(targeting, evaluators, bounds.maxNodes), { flagKey: key }, bounds);
     }
     for (const [variant, value] of Object.entries(definition.variants)) {
       this.byVariant.set(
@@ -133,39 +137,53 @@ export class BrokenFlag {
   }
 }
 
-function validate(key: string, definition: FlagDefinition): void {
-  if (typeof definition !== 'object' || definition === null || Array.isArray(definition)) throw new Error('a flag must be a JSON object');
+function validate(definition: FlagDefinition): void {
+  if (typeof definition !== 'object' || definition === null || Array.isArray(definition)) {
+    throw new CompileError('a flag must be a JSON object');
+  }
   if (definition.state !== 'ENABLED' && definition.state !== 'DISABLED') {
-    throw new Error(`state must be ENABLED or DISABLED, got ${JSON.stringify(definition.state)}`);
+    throw new CompileError(`state must be ENABLED or DISABLED, got ${JSON.stringify(definition.state)}`);
   }
   const variants = definition.variants;
-  if (typeof variants !== 'object' || variants === null || Array.isArray(variants)) throw new Error('variants must be an object');
+  if (typeof variants !== 'object' || variants === null || Array.isArray(variants)) throw new CompileError('variants must be an object');
   if (definition.defaultVariant && !Object.hasOwn(variants, definition.defaultVariant)) {
-    throw new Error(`defaultVariant '${definition.defaultVariant}' of flag '${key}' is not one of its variants`);
+    throw new CompileError(`defaultVariant '${definition.defaultVariant}' is not one of the variants`);
   }
-}
-
-/** Replace `{"$ref": "name"}` with the shared rule from `$evaluators`, recursively. */
-function resolveRefs(node: unknown, evaluators: Readonly<Record<string, unknown>>, depth: number): unknown {
-  if (depth > 512) throw new Error('$ref expansion is nested deeper than 512 levels (a cycle?)');
-  if (node === null || typeof node !== 'object') return node;
-  if (Array.isArray(node)) return node.map((item) => resolveRefs(item, evaluators, depth + 1));
-  const keys = Object.keys(node);
-  if (keys.length === 1 && keys[0] === '$ref') {
-    const name = (node as { $ref: unknown }).$ref;
-    if (typeof name === 'string' && Object.hasOwn(evaluators, name)) return resolveRefs(evaluators[name], evaluators, depth + 1);
-    return node; // left as is: compiling it reports the unknown operator
-  }
-  const out: Record<string, unknown> = {};
-  for (const key of keys) out[key] = resolveRefs((node as Record<string, unknown>)[key], evaluators, depth + 1);
-  return out;
 }
 
 /**
- * Check a flag document as `createFlags` would compile it: throws an Error saying what is wrong
- * (bad state, a default variant that is not a variant, an unknown operator, a tree over the limits).
+ * Replace `{"$ref": "name"}` with the shared rule from `$evaluators`, recursively. Counts objects
+ * as `measure` does: rules that use another twice grow the tree exponentially with nesting.
+ */
+function resolveRefs(targeting: unknown, evaluators: Readonly<Record<string, unknown>>, maxNodes: number): unknown {
+  let nodes = 0;
+  const resolve = (node: unknown, depth: number): unknown => {
+    if (depth > 512) throw new CompileError('$ref expansion is nested deeper than 512 levels (a cycle?)');
+    if (node === null || typeof node !== 'object') return node;
+    const keys = Array.isArray(node) ? [] : Object.keys(node);
+    if (keys.length === 1 && keys[0] === '$ref') {
+      const name = (node as { $ref: unknown }).$ref;
+      if (typeof name === 'string' && Object.hasOwn(evaluators, name)) return resolve(evaluators[name], depth + 1);
+      return node; // left as is: compiling it reports the unknown operator
+    }
+    if (++nodes > maxNodes) throw new CompileError(`targeting has more than ${maxNodes} nodes once its $refs are expanded`);
+    if (Array.isArray(node)) return node.map((item) => resolve(item, depth + 1));
+    // fromEntries defines own keys: assigning `__proto__` would set the prototype and drop the operation.
+    return Object.fromEntries(keys.map((key) => [key, resolve((node as Record<string, unknown>)[key], depth + 1)]));
+  };
+  return resolve(targeting, 0);
+}
+
+/**
+ * Check a flag document as `createFlags` would compile it. Throws a DialsError `PARSE_ERROR` whose
+ * `key` is the flag's and whose message says what is wrong (bad state, a default variant that is
+ * not a variant, an unknown operator, a tree over the limits).
  */
 export function validateFlagDefinition(key: string, definition: unknown, evaluators: Readonly<Record<string, unknown>> = {}): void {
-  if (typeof definition !== 'object' || definition === null || Array.isArray(definition)) throw new Error('a flag must be a JSON object');
-  new CompiledFlag(key, definition as FlagDefinition, evaluators, undefined);
+  try {
+    new CompiledFlag(key, definition as FlagDefinition, evaluators, undefined);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new DialsError('PARSE_ERROR', `Flag '${key}' is invalid: ${reason}`, { key, cause: error });
+  }
 }

@@ -1,6 +1,7 @@
 import semver from 'semver';
-import type { Expr } from './jsonlogic.js';
-import { murmur3 } from './murmur3.js';
+import { murmur3 } from '../../murmur3.js';
+import { constant } from '../runtime.js';
+import type { Expr, Operation, Operator, OperatorTable } from '../types.js';
 
 const MAX_WEIGHT = 2147483647;
 const TWO_POW_32 = 4294967296;
@@ -67,7 +68,7 @@ function isLiteral(value: unknown): boolean {
  * `fractional`: deterministic percentage rollout. Buckets by `$flagd.flagKey + targetingKey`
  * unless the first argument evaluates to a string. Literal bucket lists are prepared once.
  */
-export function fractional(raw: readonly unknown[], parts: readonly Expr[], flagKey: string, top: boolean): Expr {
+function fractional(raw: readonly unknown[], parts: readonly Expr[], flagKey: string, top: boolean): Expr {
   // Only the flag's own context carries `$flagd`; inside map/filter/... flagd finds none.
   if (!top || parts.length === 0) return () => null;
   const first = raw[0];
@@ -139,7 +140,7 @@ function compareVersions(a: semver.SemVer | null, operator: unknown, b: semver.S
 }
 
 /** `sem_ver`: `[version, operator, version]`; a literal right-hand version is parsed once. */
-export function semVer(raw: readonly unknown[], parts: readonly Expr[]): Expr {
+function semVer(raw: readonly unknown[], parts: readonly Expr[]): Expr {
   if (parts.length !== 3) return () => null;
   const [left, operator, right] = parts as [Expr, Expr, Expr];
   if (isLiteral(raw[2]) && isLiteral(raw[1])) {
@@ -151,7 +152,7 @@ export function semVer(raw: readonly unknown[], parts: readonly Expr[]): Expr {
 }
 
 /** `starts_with` / `ends_with`: two strings, else null. */
-export function startsOrEndsWith(op: 'starts_with' | 'ends_with', parts: readonly Expr[], raw: readonly unknown[] = []): Expr {
+function startsOrEndsWith(op: 'starts_with' | 'ends_with', parts: readonly Expr[], raw: readonly unknown[] = []): Expr {
   if (parts.length !== 2) return () => null;
   const [text, affix] = parts as [Expr, Expr];
   const starts = op === 'starts_with';
@@ -175,3 +176,16 @@ export function startsOrEndsWith(op: 'starts_with' | 'ends_with', parts: readonl
     return starts ? s.startsWith(a) : s.endsWith(a);
   };
 }
+
+/** flagd's operators take an array of arguments; anything else evaluates to null. */
+function withArgs(compile: (o: Operation, raw: readonly unknown[]) => Expr): Operator {
+  return { compile: (o) => (Array.isArray(o.raw) ? compile(o, o.raw) : constant(null)), constant: () => false };
+}
+
+/** flagd's own: fractional, sem_ver, starts_with, ends_with */
+export const flagdOperators: OperatorTable = {
+  fractional: withArgs((o, raw) => fractional(raw, o.compileAll(), o.scope.flagKey, o.top)),
+  sem_ver: withArgs((o, raw) => semVer(raw, o.compileAll())),
+  starts_with: withArgs((o, raw) => startsOrEndsWith('starts_with', o.compileAll(), raw)),
+  ends_with: withArgs((o, raw) => startsOrEndsWith('ends_with', o.compileAll(), raw)),
+};
