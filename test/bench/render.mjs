@@ -20,6 +20,9 @@ export function targets(figures) {
     check(`flag ${key}: isEnabled ≥ 5× flagd-core direct`, `${fmt(is / core)}×`, is / core >= 5);
     check(`flag ${key}: isEnabled ≥ ½ of plain JavaScript`, `${fmt((is / plain) * 100)} %`, is / plain >= 0.5);
     check(`flag ${key}: evaluate within 1.5× of isEnabled`, `${fmt(is / ev)}×`, is / ev <= 1.5);
+    const uncounted = find(figures, g, 'Dials isEnabled, usage counting off');
+    if (uncounted !== undefined)
+      check(`flag ${key}: isEnabled counting usage ≥ 90 % of isEnabled without`, `${fmt((is / uncounted) * 100)} %`, is / uncounted >= 0.9);
     check(`flag ${key}: the OpenFeature SDK's own overhead`, `${fmt(is / sdk)}× slower than isEnabled`, true, 'reported, no target');
   }
   const map = find(figures, 'config reads', 'Map.get');

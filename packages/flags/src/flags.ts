@@ -1,8 +1,9 @@
-import { createDials, type Dials, DialsError, type DialsStatus, type Source } from '@dials/core';
+import { createDials, type Dials, DialsError, type DialsStatus, type FlagUsage, type Source } from '@dials/core';
 import { distinctUntilChanged, filter, map, merge, Observable, Subject, startWith } from 'rxjs';
 import { BrokenFlag, CompiledFlag, notFound } from './internal/compile-flag.js';
 import { DEFAULT_LIMITS } from './internal/jsonlogic/compile.js';
 import type { CompileLimits } from './internal/jsonlogic/types.js';
+import { FlagCounter } from './internal/usage.js';
 import type {
   BooleanFlagKey,
   EvaluationContext,
@@ -28,6 +29,21 @@ export interface FlagsOptions {
   readonly snapshotFile?: string;
   /** Limits on a targeting tree (depth, nodes): past them the flag is a PARSE_ERROR. */
   readonly limits?: Partial<CompileLimits>;
+  /**
+   * Count evaluations per flag, variant and reason (for the fleet report, `dials flags ls` and
+   * metrics): an increment per evaluation. Default true.
+   */
+  readonly countUsage?: boolean;
+  /** As in `createDials`: the app's name in the fleet report. */
+  readonly app?: string;
+  /** As in `createDials`: report this instance (and its flag usage). Default: on for etcd sources. */
+  readonly report?: boolean;
+  /** As in `createDials`: this instance's labels. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** As in `createDials`. */
+  readonly instanceId?: string;
+  /** As in `createDials`. */
+  readonly reportTtlMs?: number;
 }
 
 /** The flags whose definitions changed in one revision. */
@@ -62,6 +78,8 @@ export class Flags<TFlags extends FlagTypes = FlagTypes> {
   private readonly flagErrors = new Subject<DialsError>();
   private loaded = false;
   private starting: Promise<void> | undefined;
+  /** Evaluation counters by flag key, kept across recompiles; undefined when counting is off. */
+  private readonly counters: Map<string, FlagCounter> | undefined;
 
   /** Each revision's changed flag keys. */
   readonly changes$: Observable<FlagsChange>;
@@ -72,12 +90,19 @@ export class Flags<TFlags extends FlagTypes = FlagTypes> {
 
   constructor(private readonly options: FlagsOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.counters = options.countUsage === false ? undefined : new Map();
     this.dials = createDials({
       source: options.source,
       prefix: options.prefix,
       cacheTtlMs: options.cacheTtlMs,
       snapshotFile: options.snapshotFile,
+      app: options.app,
+      report: options.report,
+      labels: options.labels,
+      instanceId: options.instanceId,
+      reportTtlMs: options.reportTtlMs,
     });
+    if (this.counters) this.dials.reportUsage(() => this.usage());
     this.changes$ = this.changesSubject.asObservable();
     this.errors$ = merge(this.dials.errors$, this.flagErrors);
     this.status$ = this.dials.status$;
@@ -148,7 +173,37 @@ export class Flags<TFlags extends FlagTypes = FlagTypes> {
     const flag = this.flags.get(key);
     if (flag === undefined) return false;
     const constant = flag.constantEnabled;
-    return constant !== undefined ? constant : flag.isEnabled(context);
+    if (constant === undefined) return flag.isEnabled(context);
+    flag.constantOutcome.count++;
+    return constant;
+  }
+
+  /**
+   * How each flag was used in this process: evaluations by variant and reason, and when it was last
+   * evaluated (to the resolution of the calls to this method). Empty when `countUsage` is false.
+   */
+  usage(): Record<string, FlagUsage> {
+    const now = new Date().toISOString();
+    const out: Record<string, FlagUsage> = {};
+    for (const [key, counter] of this.counters ?? []) out[key] = counter.usage(now);
+    return out;
+  }
+
+  /** Every (flag, variant, reason) answered so far and how often: what metrics export. */
+  *evaluationCounts(): Iterable<{ flagKey: string; variant: string; reason: string; count: number }> {
+    for (const [flagKey, counter] of this.counters ?? []) {
+      for (const o of counter.counts()) yield { flagKey, variant: o.variant, reason: o.reason, count: o.count };
+    }
+  }
+
+  private counterOf(key: string): FlagCounter | undefined {
+    if (!this.counters) return undefined;
+    let counter = this.counters.get(key);
+    if (!counter) {
+      counter = new FlagCounter();
+      this.counters.set(key, counter);
+    }
+    return counter;
   }
 
   /** The flag's value, or `defaultValue` when it has none of that type. Typed by the default. */
@@ -215,7 +270,7 @@ export class Flags<TFlags extends FlagTypes = FlagTypes> {
       if (typeof document !== 'object' || document === null || Array.isArray(document)) {
         throw new Error(typeof document === 'string' ? 'the value is not JSON' : 'a flag must be a JSON object');
       }
-      this.flags.set(key, new CompiledFlag(key, document as FlagDefinition, this.evaluators, this.limits));
+      this.flags.set(key, new CompiledFlag(key, document as FlagDefinition, this.evaluators, this.limits, this.counterOf(key)));
       return true;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
@@ -225,7 +280,7 @@ export class Flags<TFlags extends FlagTypes = FlagTypes> {
         new DialsError('PARSE_ERROR', `Flag ${fullKey} is invalid (${reason}); ${kept}.`, { key: fullKey, cause: error }),
       );
       if (previous instanceof CompiledFlag) return false;
-      this.flags.set(key, new BrokenFlag(key, `Invalid flag configuration for flag '${key}': ${reason}`));
+      this.flags.set(key, new BrokenFlag(key, `Invalid flag configuration for flag '${key}': ${reason}`, this.counterOf(key)));
       return true;
     }
   }

@@ -11,6 +11,7 @@ import type {
 import { compileTargeting, DEFAULT_LIMITS, measure } from './jsonlogic/compile.js';
 import { CompileError } from './jsonlogic/errors.js';
 import type { CompileLimits, Expr } from './jsonlogic/types.js';
+import { type FlagCounter, type Outcome, UNCOUNTED } from './usage.js';
 
 type Details = EvaluationDetails<FlagValue | undefined>;
 
@@ -33,16 +34,23 @@ export class CompiledFlag {
   readonly enabled: boolean;
   readonly metadata: FlagMetadata;
   private readonly targeting: Expr | undefined;
-  private readonly byVariant = new Map<string, Details>();
+  /** Each variant's answer and its counter. */
+  private readonly byVariant = new Map<string, { readonly details: Details; readonly outcome: Outcome }>();
   private readonly fallback: Details;
   private readonly disabled: Details;
   private readonly general: Details;
+  private readonly fallbackOutcome: Outcome;
+  private readonly disabledOutcome: Outcome;
+  private readonly errorOutcome: Outcome;
+  /** The counter `isEnabled`'s callers bump for a flag whose answer does not depend on the context. */
+  readonly constantOutcome: Outcome;
 
   constructor(
     readonly key: string,
     readonly definition: FlagDefinition,
     evaluators: Readonly<Record<string, unknown>>,
     limits: CompileLimits | undefined,
+    private readonly counter: FlagCounter = UNCOUNTED,
   ) {
     validate(definition);
     this.enabled = definition.state === 'ENABLED';
@@ -55,10 +63,14 @@ export class CompiledFlag {
       this.targeting = compileTargeting(resolveRefs(targeting, evaluators, bounds.maxNodes), { flagKey: key }, bounds);
     }
     for (const [variant, value] of Object.entries(definition.variants)) {
-      this.byVariant.set(
+      const details = Object.freeze({
+        flagKey: key,
+        value,
         variant,
-        Object.freeze({ flagKey: key, value, variant, reason: 'TARGETING_MATCH' as EvaluationReason, flagMetadata: this.metadata }),
-      );
+        reason: 'TARGETING_MATCH' as EvaluationReason,
+        flagMetadata: this.metadata,
+      });
+      this.byVariant.set(variant, { details, outcome: counter.outcome(variant, 'TARGETING_MATCH') });
     }
     const reason: EvaluationReason = this.targeting ? 'DEFAULT' : 'STATIC';
     this.fallback =
@@ -73,6 +85,10 @@ export class CompiledFlag {
           });
     this.disabled = Object.freeze({ flagKey: key, value: undefined, reason: 'DISABLED' as const, flagMetadata: this.metadata });
     this.general = error(key, 'GENERAL', `Error evaluating targeting rule for flag '${key}'`, this.metadata);
+    this.fallbackOutcome = counter.outcome(this.fallback.variant ?? '', this.fallback.reason);
+    this.disabledOutcome = counter.outcome('', 'DISABLED');
+    this.errorOutcome = counter.outcome('', 'ERROR');
+    this.constantOutcome = this.enabled ? this.fallbackOutcome : this.disabledOutcome;
     this.isEnabled = this.compileIsEnabled();
     this.constantEnabled = !this.enabled ? false : this.targeting ? undefined : this.fallback.value === true;
   }
@@ -82,17 +98,42 @@ export class CompiledFlag {
     const fallback = this.fallback.value === true;
     const targeting = this.targeting;
     if (!targeting) return () => fallback;
-    // The variants whose value is true, by name: no details object on the hot path.
-    const on = new Set([...this.byVariant].filter(([, d]) => d.value === true).map(([name]) => name));
+    if (this.counter === UNCOUNTED) {
+      // The variants whose value is true, by name: no details object on the hot path.
+      const on = new Set([...this.byVariant].filter(([, v]) => v.details.value === true).map(([name]) => name));
+      return (context) => {
+        let result: unknown;
+        try {
+          result = targeting(context);
+        } catch {
+          return false;
+        }
+        if (result === null || result === undefined) return fallback;
+        return on.has(typeof result === 'string' ? result : String(result));
+      };
+    }
+    // Counting: each answer bumps its outcome's counter, the one thing usage costs on the hot path.
+    const byVariant = this.byVariant;
+    const { fallbackOutcome, errorOutcome } = this;
     return (context) => {
       let result: unknown;
       try {
         result = targeting(context);
       } catch {
+        errorOutcome.count++;
         return false;
       }
-      if (result === null || result === undefined) return fallback;
-      return on.has(typeof result === 'string' ? result : String(result));
+      if (result === null || result === undefined) {
+        fallbackOutcome.count++;
+        return fallback;
+      }
+      const answer = byVariant.get(typeof result === 'string' ? result : String(result));
+      if (answer === undefined) {
+        errorOutcome.count++;
+        return false;
+      }
+      answer.outcome.count++;
+      return answer.details.value === true;
     };
   }
 
@@ -103,20 +144,33 @@ export class CompiledFlag {
 
   /** The variant's details (value undefined when the caller's default applies). Never throws. */
   evaluate(context: EvaluationContext): Details {
-    if (!this.enabled) return this.disabled;
-    if (!this.targeting) return this.fallback;
+    if (!this.enabled) {
+      this.disabledOutcome.count++;
+      return this.disabled;
+    }
+    if (!this.targeting) {
+      this.fallbackOutcome.count++;
+      return this.fallback;
+    }
     let result: unknown;
     try {
       result = this.targeting(context);
     } catch {
+      this.errorOutcome.count++;
       return this.general;
     }
-    if (result === null || result === undefined) return this.fallback;
+    if (result === null || result === undefined) {
+      this.fallbackOutcome.count++;
+      return this.fallback;
+    }
     const variant = String(result);
-    return (
-      this.byVariant.get(variant) ??
-      error(this.key, 'GENERAL', `Variant '${variant}' not found in flag with key '${this.key}'`, this.metadata)
-    );
+    const answer = this.byVariant.get(variant);
+    if (answer === undefined) {
+      this.errorOutcome.count++;
+      return error(this.key, 'GENERAL', `Variant '${variant}' not found in flag with key '${this.key}'`, this.metadata);
+    }
+    answer.outcome.count++;
+    return answer.details;
   }
 }
 
@@ -125,14 +179,18 @@ export class BrokenFlag {
   readonly enabled = true;
   readonly isEnabled = () => false;
   readonly constantEnabled = false;
+  readonly constantOutcome: Outcome;
   private readonly details: Details;
   constructor(
     readonly key: string,
     readonly message: string,
+    counter: FlagCounter = UNCOUNTED,
   ) {
     this.details = error(key, 'PARSE_ERROR', message, EMPTY);
+    this.constantOutcome = counter.outcome('', 'ERROR');
   }
   evaluate(): Details {
+    this.constantOutcome.count++;
     return this.details;
   }
 }
