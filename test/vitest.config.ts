@@ -16,6 +16,7 @@ export default defineConfig({
       '@dials/logging': src('logging'),
       '@dials/nestjs': src('nestjs'),
       '@dials/discovery': src('discovery'),
+      '@dials/metrics': src('metrics'),
     },
   },
   test: {

@@ -54,6 +54,15 @@ async function until(check: () => Promise<boolean>): Promise<number> {
   throw new Error('the demo did not change within 10 s');
 }
 
+/** A sample's value in a Prometheus text exposition (0 when absent). */
+const metric = (text: string, sample: string) =>
+  Number(
+    text
+      .split('\n')
+      .find((line) => line.startsWith(`${sample} `))
+      ?.slice(sample.length + 1) ?? 0,
+  );
+
 const newCheckout = (demo: Demo) =>
   fetch(`${demo.url}/checkout/new`, { headers: { 'x-user-email': 'ana@example.com' } }).then((r) => r.status);
 const debugLineShows = async (demo: Demo) => {
@@ -82,8 +91,20 @@ describe('the demo service, started as a process', () => {
     const flags = JSON.parse(readFileSync(flagsFile, 'utf8'));
     flags.flags['new-checkout'].state = 'ENABLED';
     writeFileSync(flagsFile, JSON.stringify(flags));
+    const metricsBefore = await (await fetch(`${demo.url}/metrics`)).text();
     const flagMs = await until(async () => (await newCheckout(demo)) === 200);
     expect(await viaOpenFeature()).toMatchObject({ value: true, reason: 'TARGETING_MATCH' });
+    const metricsAfter = await (await fetch(`${demo.url}/metrics`)).text();
+    // The flag flip is a config change of the flags' prefix; the evaluations were counted.
+    expect(metric(metricsAfter, 'dials_config_changes_total{prefix="",kind="flags"}')).toBeGreaterThan(
+      metric(metricsBefore, 'dials_config_changes_total{prefix="",kind="flags"}'),
+    );
+    expect(
+      metric(
+        metricsAfter,
+        'feature_flag_evaluation_total{feature_flag_key="new-checkout",feature_flag_result_variant="on",feature_flag_result_reason="TARGETING_MATCH"}',
+      ),
+    ).toBeGreaterThan(0);
 
     writeFileSync(configFile, readFileSync(configFile, 'utf8').replace('level: info', 'level: debug'));
     const levelMs = await until(() => debugLineShows(demo));

@@ -9,6 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
 import { AppModule } from './app.module.js';
+import { metricsRoute } from './metrics.js';
 import { moreRoutes } from './more-routes.js';
 import { demoSources } from './sources.js';
 
@@ -32,6 +33,7 @@ async function main() {
   express.use(dialsMiddleware({ dials, flags, context: (req) => ({ targetingKey: req.get('x-user-id') ?? 'anonymous' }) }));
   express.get('/express/config', (req: Request, res: Response) => res.json(req.config));
   express.get('/health', dialsHealth({ dials, flags }));
+  metricsRoute(express, dials, flags);
 
   const port = Number(process.env.PORT ?? 3000);
   await moreRoutes(express, { flags, registry: setup.registry, port });

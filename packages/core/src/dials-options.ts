@@ -90,4 +90,6 @@ export interface DialsStats {
   readonly batches: number;
   /** Prefix watches open on the source. */
   readonly watches: number;
+  /** Times a live watch broke (etcd unreachable, a member lost its leader) and was restarted. */
+  readonly watchRestarts: number;
 }

@@ -218,7 +218,12 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
 
   /** Counters: re-reads, resets, applied batches, open watches. */
   get stats(): DialsStats {
-    return { ttlRereads: this.layers.rereads, ...this.state.counters, watches: this.layers.watchCount };
+    return {
+      ttlRereads: this.layers.rereads,
+      ...this.state.counters,
+      watches: this.layers.watchCount,
+      watchRestarts: this.layers.restarts,
+    };
   }
 
   /**

@@ -76,6 +76,9 @@ export class LayerSet {
     this.ttl = new TtlRefresh(this.layers, ttlMs, hooks.report, () => this.updateStatus());
   }
 
+  /** Times a live watch broke and had to be restarted. */
+  restarts = 0;
+
   /** TTL re-reads so far. */
   get rereads(): number {
     return this.ttl.count;
@@ -132,6 +135,7 @@ export class LayerSet {
         page: (kvs, offset) => this.state.decodeEarly(layer.index, kvs, offset),
         batch: (batch) => this.state.applyBatch(layer.index, batch),
         status: (status) => {
+          if (status === 'stale' && layer.state === 'live') this.restarts++;
           layer.move(status === 'ready' ? 'live' : 'stale');
           changed();
         },
