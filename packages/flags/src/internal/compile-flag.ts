@@ -60,7 +60,9 @@ export class CompiledFlag {
     if (targeting !== undefined && targeting !== null && !(typeof targeting === 'object' && Object.keys(targeting).length === 0)) {
       const bounds = limits ?? DEFAULT_LIMITS;
       measure(targeting, bounds);
-      this.targeting = compileTargeting(resolveRefs(targeting, evaluators, bounds.maxNodes), { flagKey: key }, bounds);
+      const expanded = resolveRefs(targeting, evaluators, bounds.maxNodes);
+      checkBuckets(expanded, definition.variants);
+      this.targeting = compileTargeting(expanded, { flagKey: key }, bounds);
     }
     for (const [variant, value] of Object.entries(definition.variants)) {
       const details = Object.freeze({
@@ -222,7 +224,10 @@ function resolveRefs(targeting: unknown, evaluators: Readonly<Record<string, unk
     if (keys.length === 1 && keys[0] === '$ref') {
       const name = (node as { $ref: unknown }).$ref;
       if (typeof name === 'string' && Object.hasOwn(evaluators, name)) return resolve(evaluators[name], depth + 1);
-      return node; // left as is: compiling it reports the unknown operator
+      const known = Object.keys(evaluators);
+      throw new CompileError(
+        `$ref ${JSON.stringify(name)} names no shared rule in $evaluators (${known.length > 0 ? `it has ${known.join(', ')}` : 'there are none'})`,
+      );
     }
     if (++nodes > maxNodes) throw new CompileError(`targeting has more than ${maxNodes} nodes once its $refs are expanded`);
     if (Array.isArray(node)) return node.map((item) => resolve(item, depth + 1));
@@ -230,6 +235,30 @@ function resolveRefs(targeting: unknown, evaluators: Readonly<Record<string, unk
     return Object.fromEntries(keys.map((key) => [key, resolve((node as Record<string, unknown>)[key], depth + 1)]));
   };
   return resolve(targeting, 0);
+}
+
+/** Every literal bucket of a `fractional` rule must name one of the flag's variants. */
+function checkBuckets(targeting: unknown, variants: Readonly<Record<string, unknown>>): void {
+  const stack = [targeting];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    if (Array.isArray(node)) {
+      stack.push(...node);
+      continue;
+    }
+    for (const [op, raw] of Object.entries(node)) {
+      if (op === 'fractional' && Array.isArray(raw)) {
+        for (const bucket of raw) {
+          const name = Array.isArray(bucket) ? bucket[0] : undefined;
+          if (typeof name === 'string' && !Object.hasOwn(variants, name)) {
+            throw new CompileError(`fractional bucket "${name}" is not one of the variants (${Object.keys(variants).join(', ')})`);
+          }
+        }
+      }
+      stack.push(raw);
+    }
+  }
 }
 
 /**

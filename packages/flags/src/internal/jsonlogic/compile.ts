@@ -1,9 +1,10 @@
+import { checkCost } from './cost.js';
 import { CompileError } from './errors.js';
 import { OPERATORS } from './operators/table.js';
 import { constant } from './runtime.js';
 import type { CompileLimits, Expr, FlagScope, Operation, Register } from './types.js';
 
-export const DEFAULT_LIMITS: CompileLimits = { maxDepth: 64, maxNodes: 10_000 };
+export const DEFAULT_LIMITS: CompileLimits = { maxDepth: 64, maxNodes: 10_000, maxCost: 1_000_000 };
 
 interface State {
   readonly scope: FlagScope;
@@ -39,6 +40,7 @@ function usesRegister(logic: unknown): boolean {
  */
 export function compileTargeting(logic: unknown, scope: FlagScope, limits: CompileLimits = DEFAULT_LIMITS): Expr {
   measure(logic, limits);
+  checkCost(logic, limits);
   const state: State = { scope, limits, nodes: 0, folding: false, register: { prev: undefined }, registerRead: usesRegister(logic) };
   return compile(logic, state, 0, true);
 }

@@ -5,6 +5,8 @@ export type Expr = (data: unknown) => unknown;
 export interface CompileLimits {
   readonly maxDepth: number;
   readonly maxNodes: number;
+  /** The most steps an evaluation may take, iterations multiplied out (see `checkCost`). */
+  readonly maxCost: number;
 }
 
 /** What the top-level scope knows: the flag's key, for `$flagd.flagKey` and fractional bucketing. */
