@@ -30,6 +30,8 @@ export interface DialsErrorDetails {
   issues?: readonly { path: readonly PropertyKey[]; message: string; code?: string }[];
   /** The current revision, for CONFLICT. */
   revision?: number;
+  /** For a write the apps' schemas refuse: which key, which apps, why. */
+  refused?: readonly { readonly key: string; readonly apps: readonly string[]; readonly message: string }[];
   cause?: unknown;
 }
 
@@ -45,6 +47,7 @@ export class DialsError extends Error {
   readonly raw: string | undefined;
   readonly issues: DialsErrorDetails['issues'];
   readonly revision: number | undefined;
+  readonly refused: DialsErrorDetails['refused'];
 
   constructor(code: DialsErrorCode, message: string, details: DialsErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -54,6 +57,7 @@ export class DialsError extends Error {
     this.raw = details.raw;
     this.issues = details.issues;
     this.revision = details.revision;
+    this.refused = details.refused;
     Object.defineProperty(this, BRAND, { value: true });
   }
 }

@@ -40,6 +40,7 @@ export function memorySource(options: MemorySourceOptions = {}): Source {
     grant: async (ttlMs) => store.grantLease(ttlMs),
     keepAlive: async () => store.keepAlive(),
     revoke: async (id) => store.revokeLease(id),
+    remainingMs: async (id) => store.remainingMs(id),
   };
   return storeSource(
     'memory',

@@ -194,6 +194,7 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
       `publish refused by the apps' schemas: ${describeRefusals(refused, list)}. Nothing was written (force writes anyway).`,
       {
         key: refused[0]?.key,
+        refused,
       },
     );
   }

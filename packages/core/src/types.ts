@@ -147,6 +147,8 @@ export interface Leases {
   keepAlive(ttlMs: number): Promise<Lease>;
   /** End a lease by id; its keys are deleted. */
   revoke(id: string): Promise<void>;
+  /** How long lease `id` has left, in ms (undefined when it is gone). */
+  remainingMs(id: string): Promise<number | undefined>;
 }
 
 /** A held lock. */

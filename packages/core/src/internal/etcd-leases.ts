@@ -62,6 +62,16 @@ export class EtcdLeases implements Leases {
     }
   }
 
+  async remainingMs(id: string): Promise<number | undefined> {
+    try {
+      const { TTL } = await this.client.leaseClient.leaseTimeToLive({ ID: id });
+      const seconds = Number(TTL);
+      return seconds < 0 ? undefined : seconds * 1000;
+    } catch (error) {
+      throw toDialsError(error, this.description, `Reading lease ${id}`);
+    }
+  }
+
   /** Revoke every lease still kept alive: its keep-alive timers would hold the process open. */
   async close(): Promise<void> {
     const leases = [...this.held];

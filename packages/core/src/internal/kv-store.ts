@@ -171,8 +171,19 @@ export class KvStore {
     for (const w of this.watches) guard(() => w.listener.error(error));
   }
 
+  /** When each expiring lease runs out (ms since epoch). */
+  private readonly expiries = new Map<string, number>();
+
+  /** How long lease `id` has left: until it expires, or indefinitely (a kept-alive one); undefined once gone. */
+  remainingMs(id: string): number | undefined {
+    const expiry = this.expiries.get(id);
+    if (expiry !== undefined) return Math.max(0, expiry - Date.now());
+    return this.keepers.has(id) ? Number.POSITIVE_INFINITY : undefined;
+  }
+
   grantLease(ttlMs: number): string {
     const id = String(this.nextLease++);
+    this.expiries.set(id, Date.now() + ttlMs);
     const timer = setTimeout(() => this.revokeLease(id), ttlMs);
     timer.unref?.();
     this.leaseTimers.set(id, timer);
@@ -199,6 +210,7 @@ export class KvStore {
     const timer = this.leaseTimers.get(id);
     if (timer) clearTimeout(timer);
     this.leaseTimers.delete(id);
+    this.expiries.delete(id);
     const keeper = this.keepers.get(id);
     this.keepers.delete(id);
     if (this.status$.value === 'closed') return;
