@@ -99,13 +99,31 @@ export { port, withDefault, nested, wrong };
 });
 
 describe('the packed dials command', () => {
-  it('runs from the user project', () => {
-    const help = execFileSync(join(project, 'node_modules', '.bin', 'dials'), ['--help'], {
+  it('runs from the user project: npx dials --help', () => {
+    const help = execFileSync('npx', ['--no-install', 'dials', '--help'], {
       cwd: project,
       encoding: 'utf8',
       env: { ...process.env, NO_COLOR: '1' },
     });
     expect(help).toContain('Exit codes');
+  });
+
+  // Each package loads as a user's code would load it, peers included (npm installs them).
+  it.each(publishable.filter((name) => name !== 'cli'))('@dials/%s imports (ESM) and requires (CommonJS)', (name) => {
+    const esm = execFileSync(
+      'node',
+      ['--input-type=module', '-e', `const m = await import('@dials/${name}'); console.log(Object.keys(m).length);`],
+      {
+        cwd: project,
+        encoding: 'utf8',
+      },
+    );
+    expect(Number(esm)).toBeGreaterThan(0);
+    const cjs = execFileSync('node', ['-e', `console.log(Object.keys(require('@dials/${name}')).length)`], {
+      cwd: project,
+      encoding: 'utf8',
+    });
+    expect(Number(cjs)).toBe(Number(esm));
   });
 });
 
