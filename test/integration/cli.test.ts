@@ -8,7 +8,7 @@ import { findEtcdctl } from '../helpers/etcd.js';
 import { rawClient, uniquePrefix } from '../helpers/keys.js';
 
 const endpoint = inject('etcdEndpoint');
-const bin = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
+const bin = fileURLToPath(new URL('../../packages/cli/bin/dials.js', import.meta.url));
 const etcdctlBin = findEtcdctl();
 let dir: string;
 beforeAll(() => {

@@ -6,6 +6,7 @@ import { parseDuration, UsageError } from '../output.js';
 
 export const command = defineCommand({
   usage: 'dials lock NAME [--ttl 10s] [--wait 30s] -- COMMAND [ARGS...]',
+  stream: true,
   options: {
     ttl: { type: 'string', arg: 'DURATION', help: 'lease of the lock: if dials dies, the lock frees after this long (default 10s)' },
     wait: { type: 'string', arg: 'DURATION', help: 'give up when the lock is not ours within this long (default 30s)' },

@@ -4,6 +4,7 @@ import { color } from '../output.js';
 
 export const command = defineCommand({
   usage: 'dials watch PREFIX',
+  stream: true,
   options: {},
   examples: ['dials watch /config/shop/dev/', 'dials watch /flags/ --json'],
   async run(ctx) {
