@@ -292,7 +292,7 @@ describe('dials flags', () => {
     expect((await dials('flags', 'set', 'theme', '--variant', 'dark', '--prefix', p)).code).toBe(0);
     expect(JSON.parse(await etcdctl('get', `${p}theme`, '--print-value-only')).defaultVariant).toBe('dark');
     const badVariant = await dials('flags', 'set', 'theme', '--variant', 'purple', '--prefix', p);
-    expect(badVariant.code).toBe(2);
+    expect(badVariant.code).toBe(1);
     expect(badVariant.stderr).toContain('purple');
     expect((await dials('flags', 'disable', 'new-checkout', '--prefix', p)).code).toBe(0);
     expect(JSON.parse(await etcdctl('get', `${p}new-checkout`, '--print-value-only')).state).toBe('DISABLED');

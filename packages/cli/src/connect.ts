@@ -1,6 +1,6 @@
 import { etcdHttpSource, type Source } from '@dials/core';
 import { timeoutOf } from './output.js';
-import { readPassword } from './password.js';
+import { readPassword } from './prompt.js';
 
 export interface ConnectionFlags {
   readonly endpoints?: string;

@@ -73,7 +73,9 @@ export function fail(error: unknown, json: boolean, command?: string): number {
   if (error instanceof UsageError) {
     code = EXIT.usage;
     kind = 'usage';
-  } else if (dialsCode !== undefined) {
+  } else if (error instanceof DataError) kind = 'data';
+  else if (error instanceof Error && error.name === 'LockBusy') kind = 'LOCK_BUSY';
+  else if (dialsCode !== undefined) {
     kind = dialsCode;
     if (dialsCode === 'CONFLICT') code = EXIT.conflict;
     else if (dialsCode === 'UNAVAILABLE' || dialsCode === 'TIMEOUT') code = EXIT.unreachable;
@@ -108,6 +110,13 @@ export function parseDuration(text: string, option = 'duration'): number {
   if (!match) throw new UsageError(`${option} is not a duration: ${JSON.stringify(text)} (try 30s, 10m, 1h, or milliseconds)`);
   const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 'ms') as 'ms'];
   return Math.round(Number(match[1]) * unit);
+}
+
+/** `--ttl`: a duration of at least a millisecond (etcd rounds leases up to whole seconds); 0 would be no lease at all. */
+export function ttlOf(text: string): number {
+  const ms = parseDuration(text, '--ttl');
+  if (ms < 1) throw new UsageError(`--ttl must be more than 0: ${JSON.stringify(text)} (try 30s, 10m, 1h)`);
+  return ms;
 }
 
 /** `--timeout` as milliseconds (`5000`) or a duration (`5s`); a usage error when it is neither, or 0. */

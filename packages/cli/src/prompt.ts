@@ -38,3 +38,14 @@ export function readPassword(
     input.on('data', onData);
   });
 }
+
+/** Ask a yes/no question on the terminal (stderr); only `y` or `yes` is a yes. */
+export async function confirm(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
