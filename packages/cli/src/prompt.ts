@@ -13,8 +13,9 @@ export function readPassword(
     return Promise.reject(
       new UsageError(`--user ${user} needs a password: --user ${user}:PASS, --password PASS or DIALS_PASSWORD (on a terminal, dials asks)`),
     );
-  output.write(`Password for ${user}: `);
+  // Raw mode first: what is typed as soon as the prompt shows must not be echoed.
   input.setRawMode(true);
+  output.write(`Password for ${user}: `);
   input.resume();
   input.setEncoding('utf8');
   return new Promise((resolve, reject) => {
