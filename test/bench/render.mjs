@@ -54,6 +54,18 @@ export function targets(figures) {
         (bare - dials) / bare < 0.05,
       );
   }
+  const startup = figures.find((f) => f.group.startsWith('CLI start-up') && f.name === 'node -e 0')?.group;
+  if (startup) {
+    const node = find(figures, startup, 'node -e 0');
+    for (const [name, limit] of [
+      ['dials --help', 1.5],
+      ['dials get', 2.5],
+      ['dials set', 2.5],
+    ]) {
+      const ms = find(figures, startup, name);
+      check(`\`${name}\` start-up ≤ ${limit}× a bare \`node -e 0\``, `${fmt(ms / node)}× (${fmt(ms)} ms)`, ms / node <= limit);
+    }
+  }
   return rows;
 }
 

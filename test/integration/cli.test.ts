@@ -8,7 +8,7 @@ import { findEtcdctl } from '../helpers/etcd.js';
 import { rawClient, uniquePrefix } from '../helpers/keys.js';
 
 const endpoint = inject('etcdEndpoint');
-const bin = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
+const bin = fileURLToPath(new URL('../../packages/cli/bin/dials.js', import.meta.url));
 const etcdctlBin = findEtcdctl();
 let dir: string;
 beforeAll(() => {
@@ -292,7 +292,7 @@ describe('dials flags', () => {
     expect((await dials('flags', 'set', 'theme', '--variant', 'dark', '--prefix', p)).code).toBe(0);
     expect(JSON.parse(await etcdctl('get', `${p}theme`, '--print-value-only')).defaultVariant).toBe('dark');
     const badVariant = await dials('flags', 'set', 'theme', '--variant', 'purple', '--prefix', p);
-    expect(badVariant.code).toBe(2);
+    expect(badVariant.code).toBe(1);
     expect(badVariant.stderr).toContain('purple');
     expect((await dials('flags', 'disable', 'new-checkout', '--prefix', p)).code).toBe(0);
     expect(JSON.parse(await etcdctl('get', `${p}new-checkout`, '--print-value-only')).state).toBe('DISABLED');

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,13 +100,52 @@ export { port, withDefault, nested, wrong };
 });
 
 describe('the packed dials command', () => {
-  it('runs from the user project', () => {
-    const help = execFileSync(join(project, 'node_modules', '.bin', 'dials'), ['--help'], {
+  it('runs from the user project: npx dials --help', () => {
+    const help = execFileSync('npx', ['--no-install', 'dials', '--help'], {
       cwd: project,
       encoding: 'utf8',
       env: { ...process.env, NO_COLOR: '1' },
     });
     expect(help).toContain('Exit codes');
+  });
+
+  it('installs alone from its tarball (core and flags are compiled in) and runs', () => {
+    const alone = mkdtempSync(join(tmpdir(), 'dials-cli-alone-'));
+    try {
+      const tarball = readdirSync(project).find((f) => f.startsWith('dials-cli-') && f.endsWith('.tgz')) as string;
+      writeFileSync(join(alone, 'package.json'), JSON.stringify({ name: 'cli-user', private: true, version: '1.0.0' }));
+      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', join(project, tarball)], {
+        cwd: alone,
+        stdio: 'pipe',
+      });
+      expect(readdirSync(join(alone, 'node_modules', '@dials'))).toEqual(['cli']);
+      const help = execFileSync('npx', ['--no-install', 'dials', 'get', '--help'], {
+        cwd: alone,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+      expect(help).toContain('Usage: dials get KEY');
+    } finally {
+      rmSync(alone, { recursive: true, force: true });
+    }
+  });
+
+  // Each package loads as a user's code would load it, peers included (npm installs them).
+  it.each(publishable.filter((name) => name !== 'cli'))('@dials/%s imports (ESM) and requires (CommonJS)', (name) => {
+    const esm = execFileSync(
+      'node',
+      ['--input-type=module', '-e', `const m = await import('@dials/${name}'); console.log(Object.keys(m).length);`],
+      {
+        cwd: project,
+        encoding: 'utf8',
+      },
+    );
+    expect(Number(esm)).toBeGreaterThan(0);
+    const cjs = execFileSync('node', ['-e', `console.log(Object.keys(require('@dials/${name}')).length)`], {
+      cwd: project,
+      encoding: 'utf8',
+    });
+    expect(Number(cjs)).toBe(Number(esm));
   });
 });
 
@@ -123,8 +163,22 @@ describe('package manifests', () => {
         imported.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string));
       }
     }
+    if (manifest.bin) {
+      // A command, bundled with @dials/* and rxjs compiled in (dev dependencies): what it declares is
+      // what its build imports, and it installs alone.
+      const dist = readdirSync(join(packagesDir, name, 'dist')).filter((f) => f.endsWith('.js'));
+      const built = new Set<string>();
+      for (const file of dist)
+        for (const match of readFileSync(join(packagesDir, name, 'dist', file), 'utf8').matchAll(/^import[^;]*?from\s*"([^".][^"]*)"/gm)) {
+          const spec = match[1] as string;
+          if (!builtinModules.includes(spec.replace(/^node:/, '')))
+            built.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string));
+        }
+      expect([...built].sort()).toEqual(Object.keys(manifest.dependencies).sort());
+      expect([...imported].filter((dep) => !declared.has(dep) && !(dep in manifest.devDependencies))).toEqual([]);
+      return;
+    }
     expect([...imported].filter((dep) => !declared.has(dep))).toEqual([]);
-    if (manifest.bin) return; // a command, not a library
     expect(manifest.exports['.'].import.types).toBeDefined();
     expect(Object.keys(manifest.exports['.'].import)[0]).toBe('types');
     expect(manifest.sideEffects).toBe(false);

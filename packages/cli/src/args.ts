@@ -25,3 +25,41 @@ export function decode(raw: string): unknown {
 export function shown(ctx: Context, key: string, value: string | undefined): string | undefined {
   return value === undefined || ctx.values['show-secrets'] === true || !isSecretPath(key) ? value : REDACTED;
 }
+
+/**
+ * A prefix argument taken as a path: `/config/shop/x` is the key itself and what lies under
+ * `/config/shop/x/`, never `/config/shop/xyz`. `/config/shop/x/` is only what lies under it.
+ */
+export interface PathScope {
+  /** What to ask the source for: the argument as given (a superset, filtered by `has`). */
+  readonly prefix: string;
+  /** Where relative paths start: the argument up to its last `/`. */
+  readonly base: string;
+  has(key: string): boolean;
+}
+
+export function pathScope(given: string): PathScope {
+  const dir = withSlash(given);
+  return {
+    prefix: given,
+    base: given.slice(0, given.lastIndexOf('/') + 1),
+    has: (key) => key === given || key.startsWith(dir),
+  };
+}
+
+/** A release as printed: secret keys' before and after redacted unless --show-secrets. */
+export function shownRelease<T extends { changes: readonly { key: string; before?: string; after?: string }[] }>(
+  ctx: Context,
+  release: T,
+): T {
+  return {
+    ...release,
+    changes: release.changes.map((c) => ({ ...c, before: shown(ctx, c.key, c.before), after: shown(ctx, c.key, c.after) })),
+  };
+}
+
+/** A value in a message: quoted once (`"abc"`), redacted for a secret key unless --show-secrets. */
+export function shownQuoted(ctx: Context, key: string, value: string): string {
+  const text = shown(ctx, key, value) as string;
+  return text === REDACTED ? REDACTED : JSON.stringify(text);
+}

@@ -1,7 +1,7 @@
 import type { Source } from '@dials/core';
 import type { Context } from './command.js';
 import { commandHelp, mainHelp } from './help.js';
-import { EXIT, fail, makeOutput, UsageError } from './output.js';
+import { EXIT, fail, makeOutput, timeoutOf, UsageError } from './output.js';
 import { parseCommand, splitCommand } from './parse.js';
 import { findCommand } from './registry.js';
 
@@ -31,6 +31,8 @@ export async function run(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${commandHelp(entry, command, parsed.subcommand)}\n`);
       return EXIT.ok;
     }
+    // Checked before connecting: `--timeout abc` is a usage error, not a connection failure.
+    timeoutOf(values.timeout);
     const ctx: Context = {
       args: parsed.args,
       rest: parsed.rest,
@@ -39,8 +41,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       source: async () => {
         if (!source) {
           const { connect } = await import('./connect.js');
-          source = connect(values);
-          await source.connect();
+          source = await connect(values, command.stream === true);
         }
         return source;
       },
@@ -49,6 +50,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   } catch (error) {
     return fail(error, json, where);
   } finally {
-    await source?.close();
+    // Closing waits on etcd at most briefly: the command's work is done.
+    if (source) await Promise.race([source.close(), new Promise((resolve) => setTimeout(resolve, 500).unref())]);
   }
 }

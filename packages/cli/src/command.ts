@@ -55,6 +55,8 @@ export interface Command<T extends OptionTable = OptionTable> {
   /** The command's own options; the common ones come on top. */
   readonly options: T;
   readonly examples: readonly string[];
+  /** Needs etcd's gRPC client (a watch, a kept-alive lease, cluster status); other commands use the lighter JSON gateway. */
+  readonly stream?: boolean;
   /** Everything after `--` is handed over untouched in `ctx.rest` (else it is positional arguments). */
   readonly passThrough?: boolean;
   readonly subcommands?: Readonly<Record<string, Subcommand>>;

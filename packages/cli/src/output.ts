@@ -12,6 +12,11 @@ export class UsageError extends Error {
   }
 }
 
+/** Bad data (a file that does not parse, a flag that would not compile): exit 1, with no usage hint. */
+export class DataError extends Error {
+  override readonly name = 'DataError';
+}
+
 /**
  * A DialsError's code, recognised by core's brand (what `isDialsError` checks): importing core here
  * would load the etcd client for every run, `dials --help` and usage errors included.
@@ -68,12 +73,14 @@ export function fail(error: unknown, json: boolean, command?: string): number {
   if (error instanceof UsageError) {
     code = EXIT.usage;
     kind = 'usage';
-  } else if (dialsCode !== undefined) {
+  } else if (error instanceof DataError) kind = 'data';
+  else if (error instanceof Error && error.name === 'LockBusy') kind = 'LOCK_BUSY';
+  else if (dialsCode !== undefined) {
     kind = dialsCode;
     if (dialsCode === 'CONFLICT') code = EXIT.conflict;
     else if (dialsCode === 'UNAVAILABLE' || dialsCode === 'TIMEOUT') code = EXIT.unreachable;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = cliWords(error instanceof Error ? error.message : String(error));
   const where = (error instanceof UsageError ? error.command : undefined) ?? command;
   if (json) process.stdout.write(`${JSON.stringify({ error: { code: kind, message, ...(where ? { command: where } : {}) } })}\n`);
   else {
@@ -83,12 +90,41 @@ export function fail(error: unknown, json: boolean, command?: string): number {
   return code;
 }
 
-/** `10m`, `30s`, `1h`, `500ms` or a number of milliseconds. */
-export function parseDuration(text: string): number {
+/** Core names its options (`auth.username`); the user of the command typed `--user`. */
+const CLI_WORDS: readonly [RegExp, string][] = [
+  [/Check auth\.username and auth\.password\./g, 'Check --user and --password (or DIALS_PASSWORD).'],
+  [/Check tls\.ca, tls\.cert and tls\.key\./g, 'Check --cacert, --cert and --key.'],
+  [/the CA file \(tls\.ca\)/g, '--cacert'],
+  [/etcdSource: cannot read tls\.ca from/g, 'cannot read --cacert'],
+  [/etcdSource: cannot read tls\.cert from/g, 'cannot read --cert'],
+  [/etcdSource: cannot read tls\.key from/g, 'cannot read --key'],
+];
+
+export function cliWords(message: string): string {
+  return CLI_WORDS.reduce((text, [pattern, words]) => text.replace(pattern, words), message);
+}
+
+/** `10m`, `30s`, `1h`, `500ms` or a number of milliseconds; `option` names it in the message. */
+export function parseDuration(text: string, option = 'duration'): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!match) throw new UsageError(`not a duration: ${text} (try 30s, 10m, 1h)`);
+  if (!match) throw new UsageError(`${option} is not a duration: ${JSON.stringify(text)} (try 30s, 10m, 1h, or milliseconds)`);
   const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 'ms') as 'ms'];
   return Math.round(Number(match[1]) * unit);
+}
+
+/** `--ttl`: a duration of at least a millisecond (etcd rounds leases up to whole seconds); 0 would be no lease at all. */
+export function ttlOf(text: string): number {
+  const ms = parseDuration(text, '--ttl');
+  if (ms < 1) throw new UsageError(`--ttl must be more than 0: ${JSON.stringify(text)} (try 30s, 10m, 1h)`);
+  return ms;
+}
+
+/** `--timeout` as milliseconds (`5000`) or a duration (`5s`); a usage error when it is neither, or 0. */
+export function timeoutOf(timeout: string | undefined): number {
+  if (timeout === undefined) return 5_000;
+  const ms = parseDuration(timeout, '--timeout');
+  if (ms < 1) throw new UsageError(`--timeout must be more than 0: ${JSON.stringify(timeout)}`);
+  return ms;
 }
 
 /** A progress bar on a TTY (stderr), nothing otherwise. */

@@ -1,7 +1,7 @@
-import type { KeyChange, KeyValue, RangeResult } from '@dials/core';
+import { type KeyChange, type KeyValue, type RangeResult, REDACTED } from '@dials/core';
 import { shown } from './args.js';
 import type { Context, OptionTable } from './command.js';
-import { color } from './output.js';
+import { color, DataError } from './output.js';
 import { namespaceFor, RELEASE_OPTIONS, write } from './write.js';
 
 /** import and sync: a dry run unless --apply. */
@@ -12,39 +12,53 @@ export const PLAN_OPTIONS = {
 } as const satisfies OptionTable;
 
 export interface Plan {
-  readonly put: [string, string][];
-  readonly remove: string[];
+  /** New keys and changed ones: path, value, and the value it replaces (undefined for a new key). */
+  readonly put: [string, string, string | undefined][];
+  readonly remove: [string, string][];
   readonly same: number;
 }
 
 /** What makes `current` (full keys under `prefix`) equal `wanted` (paths). */
 export function plan(wanted: ReadonlyMap<string, string>, current: readonly KeyValue[], prefix: string, remove: boolean): Plan {
   const existing = new Map(current.map((kv) => [kv.key.slice(prefix.length), kv.value]));
-  const put: [string, string][] = [];
+  const put: [string, string, string | undefined][] = [];
   let same = 0;
   for (const [path, value] of wanted) {
-    if (existing.get(path) === value) same++;
-    else put.push([path, value]);
+    const before = existing.get(path);
+    if (before === value) same++;
+    else put.push([path, value, before]);
   }
-  const removeList = remove ? [...existing.keys()].filter((path) => !wanted.has(path)) : [];
+  const removeList = remove ? [...existing].filter(([path]) => !wanted.has(path)) : [];
   return { put, remove: removeList, same };
 }
 
 function printPlan(ctx: Context, p: Plan, prefix: string, apply: boolean) {
+  const show = (path: string, value: string | undefined) => shown(ctx, prefix + path, value);
+  const nothing = p.put.length === 0 && p.remove.length === 0;
   ctx.out.result(
     {
       prefix,
-      put: p.put.map(([path, value]) => ({ key: prefix + path, value: shown(ctx, prefix + path, value) })),
-      delete: p.remove.map((path) => prefix + path),
+      put: p.put.map(([path, value, before]) => ({
+        key: prefix + path,
+        value: show(path, value),
+        ...(before === undefined ? {} : { before: show(path, before) }),
+      })),
+      delete: p.remove.map(([path]) => prefix + path),
       unchanged: p.same,
-      applied: apply,
+      applied: false,
     },
     () =>
       [
-        ...p.put.map(([path, value]) => `${color.green('+')} ${prefix}${path} = ${shown(ctx, prefix + path, value)}`),
-        ...p.remove.map((path) => `${color.red('-')} ${prefix}${path}`),
+        ...p.put.map(([path, value, before]) =>
+          before === undefined
+            ? `${color.green('+')} ${prefix}${path} = ${show(path, value)}`
+            : `${color.yellow('~')} ${prefix}${path}: ${show(path, before)} ${color.dim('→')} ${show(path, value)}`,
+        ),
+        ...p.remove.map(([path, before]) => `${color.red('-')} ${prefix}${path} = ${show(path, before)}`),
         color.dim(
-          `${p.put.length} to write, ${p.remove.length} to delete, ${p.same} unchanged${apply ? '' : ' (dry run: add --apply to write)'}`,
+          `${p.put.length} to write, ${p.remove.length} to delete, ${p.same} unchanged${
+            nothing ? (apply ? ': nothing to change (no release recorded)' : '') : apply ? '' : ' (dry run: add --apply to write)'
+          }`,
         ),
       ].join('\n'),
   );
@@ -52,7 +66,8 @@ function printPlan(ctx: Context, p: Plan, prefix: string, apply: boolean) {
 
 /**
  * Make the keys under `prefix` equal `wanted`: print the plan (a dry run) unless --apply, then write
- * it compare-and-set against the revision it was planned at. Shared by import and sync.
+ * it compare-and-set against the revision it was planned at. Shared by import and sync. A value that
+ * is the redaction placeholder came from a redacted export: writing it would lose the secret.
  */
 export async function applyPlan(
   ctx: Context<typeof PLAN_OPTIONS>,
@@ -60,14 +75,22 @@ export async function applyPlan(
   current: RangeResult,
   prefix: string,
 ): Promise<number> {
+  const placeholders = [...wanted]
+    .filter(([, value]) => value === REDACTED || value === JSON.stringify(REDACTED))
+    .map(([path]) => prefix + path);
+  if (placeholders.length > 0)
+    throw new DataError(
+      `refusing to write the redaction placeholder ${JSON.stringify(REDACTED)} as the value of ${placeholders.join(', ')}: export with --show-secrets for a copy to import`,
+    );
   const p = plan(wanted, current.kvs, prefix, ctx.values.delete === true);
-  if (ctx.values.apply !== true || (p.put.length === 0 && p.remove.length === 0)) {
-    printPlan(ctx, p, prefix, false);
+  const apply = ctx.values.apply === true;
+  if (!apply || (p.put.length === 0 && p.remove.length === 0)) {
+    printPlan(ctx, p, prefix, apply);
     return 0;
   }
   const changes: KeyChange[] = [
     ...p.put.map(([path, value]) => ({ key: prefix + path, after: value })),
-    ...p.remove.map((path) => ({ key: prefix + path, after: undefined })),
+    ...p.remove.map(([path]) => ({ key: prefix + path, after: undefined })),
   ];
   await write(ctx, changes, namespaceFor(ctx, prefix), { expectRevision: current.revision, guardPrefix: prefix });
   return 0;

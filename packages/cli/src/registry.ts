@@ -18,7 +18,7 @@ export const registry: readonly CommandEntry[] = [
   },
   {
     name: 'rm',
-    summary: 'delete a key, or every key under a prefix with -r',
+    summary: 'delete a key, or the key and every key under KEY/ with -r (asks first for more than a handful)',
     load: async () => (await import('./commands/rm.js')).command,
   },
   { name: 'watch', summary: 'print changes under a prefix until Ctrl-C', load: async () => (await import('./commands/watch.js')).command },
@@ -40,7 +40,7 @@ export const registry: readonly CommandEntry[] = [
   },
   {
     name: 'history',
-    summary: 'list releases of a namespace, newest first',
+    summary: 'list releases of a prefix (namespace), newest first; without one, the namespaces that have releases',
     load: async () => (await import('./commands/history.js')).command,
   },
   { name: 'rollback', summary: 'publish the inverse of a release', load: async () => (await import('./commands/rollback.js')).command },
@@ -57,7 +57,7 @@ export const registry: readonly CommandEntry[] = [
   },
   {
     name: 'flags',
-    summary: 'feature flags: ls, enable KEY, disable KEY, set KEY --variant V, eval KEY --context JSON',
+    summary: 'feature flags: ls, create, enable, disable, set --variant, rollout (weights), eval --context',
     load: async () => (await import('./commands/flags/index.js')).command,
   },
 ];

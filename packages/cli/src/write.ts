@@ -1,4 +1,5 @@
 import { type KeyChange, namespaceOf, publishKeys, type Release } from '@dials/core';
+import { shownRelease } from './args.js';
 import type { Context, OptionTable } from './command.js';
 import { color, progress } from './output.js';
 
@@ -17,7 +18,8 @@ type ReleaseContext = Context<typeof RELEASE_OPTIONS>;
 
 /** `/config/shop/dev/database/host` → `config/shop/dev`: releases of a key go to its app and environment. */
 export function namespaceFor(ctx: ReleaseContext, key: string): string {
-  return ctx.values.namespace ?? namespaceOf(key.split('/').filter(Boolean).slice(0, 3).join('/'));
+  const given = ctx.values.namespace;
+  return given !== undefined ? namespaceOf(given) : namespaceOf(key.split('/').filter(Boolean).slice(0, 3).join('/'));
 }
 
 export function describeRelease(release: Release): string {
@@ -39,5 +41,16 @@ export async function write(
     onProgress: (done) => bar(done),
     ...extra,
   });
-  ctx.out.result({ release }, () => `${color.green('✓')} ${describeRelease(release)}`);
+  printRelease(ctx, release);
+}
+
+/** A release as the writing commands print it; one that changed nothing (core records none) says so. */
+export function printRelease(ctx: Context, release: Release): void {
+  if (release.changes.length === 0) {
+    ctx.out.result({ release: null, changed: false }, () =>
+      color.dim('nothing to change: every key already holds that (no release recorded)'),
+    );
+    return;
+  }
+  ctx.out.result({ release: shownRelease(ctx, release), changed: true }, () => `${color.green('✓')} ${describeRelease(release)}`);
 }

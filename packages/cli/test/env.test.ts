@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { envName, envPath, formatEnv, parseEnv, quoteEnvValue, readEnv } from '../src/formats/env.js';
-import { UsageError } from '../src/output.js';
+import { DataError, UsageError } from '../src/output.js';
 
 /**
  * The `dotenv` package's parse(), as in its lib/main.js: the oracle for what dotenv itself
@@ -217,7 +217,7 @@ describe('.env names and files', () => {
   });
 
   it('refuses a line that is not KEY=VALUE, with its number, where dotenv would skip it silently', () => {
-    expect(() => readEnv('A=1\n\nnot a statement\n')).toThrow(new UsageError('line 3: not a KEY=VALUE line: not a statement'));
+    expect(() => readEnv('A=1\n\nnot a statement\n')).toThrow(new DataError('line 3: not a KEY=VALUE line: not a statement'));
     expect(dotenvParse('A=1\n\nnot a statement\n')).toEqual({ A: '1' });
   });
 });

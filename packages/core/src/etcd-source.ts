@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, isBrokenCircuitError, retry } from 'cockatiel';
 import { CompareResult, CompareTarget, Etcd3, GRPCResourceExhastedError, type IOptions, type IRequestOp, isRecoverableError } from 'etcd3';
 import { BehaviorSubject } from 'rxjs';
 import { DialsError, messageOf } from './errors.js';
+import { parseEndpoints, pem } from './internal/endpoints.js';
 import { etcdClusterStatus } from './internal/etcd-cluster.js';
 import { isAuthTokenError, isFatalStartError, toDialsError } from './internal/etcd-errors.js';
 import { escapeKey, toKeyValue, valueBytes } from './internal/etcd-kv.js';
@@ -26,6 +26,8 @@ import type {
   TxnCompare,
   TxnOp,
 } from './types.js';
+
+export { parseEndpoints };
 
 export interface EtcdSourceOptions {
   /** `host:port` endpoints (with `https://` for TLS), as an array or a comma list. Default: `ETCD_ENDPOINTS`, else `127.0.0.1:2379`. */
@@ -64,25 +66,6 @@ const DEFAULT_GRPC_OPTIONS = {
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 2_000,
 };
-
-/** Parse endpoints from an option, a comma list, or `ETCD_ENDPOINTS`. */
-export function parseEndpoints(endpoints: string | readonly string[] | undefined): string[] {
-  const raw = endpoints ?? process.env.ETCD_ENDPOINTS ?? '127.0.0.1:2379';
-  const list = (typeof raw === 'string' ? raw.split(',') : [...raw]).map((e) => e.trim()).filter((e) => e !== '');
-  if (list.length === 0) throw new DialsError('INVALID_ARGUMENT', 'etcdSource: no endpoints given (endpoints option or ETCD_ENDPOINTS)');
-  return list;
-}
-
-function pem(value: string | Buffer | undefined, what: string): Buffer | undefined {
-  if (value === undefined) return undefined;
-  if (Buffer.isBuffer(value)) return value;
-  if (value.includes('-----BEGIN')) return Buffer.from(value);
-  try {
-    return readFileSync(value);
-  } catch (error) {
-    throw new DialsError('TLS', `etcdSource: cannot read tls.${what} from ${value}`, { cause: error });
-  }
-}
 
 function clientOptions(options: EtcdSourceOptions, endpoints: readonly string[], requestTimeoutMs: number): IOptions {
   const etcdOptions: IOptions = {

@@ -11,6 +11,7 @@ export {
   type PublishOptions,
 } from './dials.js';
 export { asDialsError, DialsError, type DialsErrorCode, type DialsErrorDetails, isDialsError, messageOf } from './errors.js';
+export { type EtcdHttpSourceOptions, etcdHttpSource } from './etcd-http-source.js';
 export { EtcdSource, type EtcdSourceOptions, etcdSource, parseEndpoints } from './etcd-source.js';
 export { type FileSourceOptions, fileSource, flattenDocument } from './file-source.js';
 export { type FleetStatus, fleetStatus, type RefusedAcrossFleet } from './fleet/fleet-status.js';

@@ -3,9 +3,14 @@ import { defineCommand } from '../command.js';
 import { color } from '../output.js';
 
 export const command = defineCommand({
-  usage: 'dials diff PREFIX_A PREFIX_B',
-  options: {},
-  examples: ['dials diff /config/shop/staging/ /config/shop/production/'],
+  usage: 'dials diff PREFIX_A PREFIX_B [--exit-code]',
+  options: {
+    'exit-code': { type: 'boolean', help: 'exit 1 when the prefixes differ, 0 when they are the same (for drift checks in CI)' },
+  },
+  examples: [
+    'dials diff /config/shop/staging/ /config/shop/production/',
+    'dials diff /config/shop/staging/ /config/shop/production/ --exit-code',
+  ],
   async run(ctx) {
     const [a, b] = need(ctx, 2, 'two prefixes').map(withSlash) as [string, string];
     const source = await ctx.source();
@@ -34,6 +39,7 @@ export const command = defineCommand({
           color.dim(`${onlyA.length} only in ${a}, ${onlyB.length} only in ${b}, ${differ.length} different`),
         ].join('\n'),
     );
-    return 0;
+    const differs = onlyA.length + onlyB.length + differ.length > 0;
+    return ctx.values['exit-code'] === true && differs ? 1 : 0;
   },
 });

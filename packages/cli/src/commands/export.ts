@@ -1,6 +1,6 @@
-import { REDACTED } from '@dials/core';
+import { isSecretPath } from '@dials/core';
 import { stringify as stringifyYaml } from 'yaml';
-import { decode, need, shown, withSlash } from '../args.js';
+import { decode, need, withSlash } from '../args.js';
 import { defineCommand } from '../command.js';
 import { nestedDocument, unfaithfulValues } from '../formats/document.js';
 import { formatEnv } from '../formats/env.js';
@@ -24,12 +24,17 @@ export const command = defineCommand({
     if (!FORMATS.includes(format)) throw new UsageError(`unknown format ${format}: json, yaml or env`);
     const prefix = withSlash(given);
     const { kvs } = await (await ctx.source()).list(prefix);
-    // Relative path → value, secret values redacted unless --show-secrets.
+    // An export is for importing: a placeholder in place of a secret would be imported as its value.
+    const secrets = kvs.filter((kv) => isSecretPath(kv.key)).map((kv) => kv.key);
+    if (secrets.length > 0 && ctx.values['show-secrets'] !== true)
+      throw new UsageError(
+        `${secrets.join(', ')} ${secrets.length === 1 ? 'is a secret' : 'are secrets'}: export with --show-secrets to write their real values (the file then holds them), or export a prefix without secrets`,
+      );
     const entries = new Map<string, unknown>();
     for (const kv of kvs) {
       const path = kv.key.slice(prefix.length);
       if (path === '') throw new UsageError(`cannot export ${kv.key}: it is the prefix itself, with no path under it (export its parent)`);
-      entries.set(path, shown(ctx, kv.key, kv.value) === REDACTED ? REDACTED : decode(kv.value));
+      entries.set(path, decode(kv.value));
     }
     if (format === 'env' && !ctx.out.json) {
       process.stdout.write(`${formatEnv(entries)}\n`);

@@ -1,19 +1,52 @@
-import { listReleases } from '@dials/core';
+import { listReleases, namespaceOf, RELEASES_PREFIX, type Source } from '@dials/core';
+import { decode, shownRelease } from '../args.js';
 import { defineCommand } from '../command.js';
 import { color, table, UsageError } from '../output.js';
 
+/** Every namespace that has releases, with how many and when the last one was made. */
+async function namespaces(source: Source): Promise<{ namespace: string; releases: number; latest: string }[]> {
+  const found = new Map<string, { namespace: string; releases: number; latest: string; revision: number }>();
+  for (const kv of (await source.list(RELEASES_PREFIX)).kvs) {
+    const rest = kv.key.slice(RELEASES_PREFIX.length);
+    const namespace = rest.slice(0, rest.lastIndexOf('/'));
+    const entry = found.get(namespace) ?? { namespace, releases: 0, latest: '', revision: -1 };
+    entry.releases++;
+    if (kv.modRevision > entry.revision) {
+      entry.revision = kv.modRevision;
+      entry.latest = String((decode(kv.value) as { at?: unknown })?.at ?? '');
+    }
+    found.set(namespace, entry);
+  }
+  return [...found.values()].map(({ namespace, releases, latest }) => ({ namespace, releases, latest }));
+}
+
 export const command = defineCommand({
-  usage: 'dials history [--namespace config/shop/dev] [--limit 20]',
+  usage: 'dials history [PREFIX] [--limit 20]',
   options: {
-    namespace: { type: 'string', arg: 'NAMESPACE', help: 'whose releases, e.g. config/shop/dev (default "default")' },
+    namespace: { type: 'string', arg: 'NAMESPACE', help: 'whose releases, e.g. config/shop/dev (the same as PREFIX /config/shop/dev/)' },
     limit: { type: 'string', arg: 'N', help: 'at most this many releases (default 20)' },
   },
-  examples: ['dials history --namespace config/shop/dev', 'dials history --namespace config/shop/dev --json'],
+  examples: ['dials history', 'dials history /config/shop/dev/', 'dials history /config/shop/dev/ --json'],
   async run(ctx) {
-    const namespace = ctx.values.namespace ?? 'default';
+    const given = ctx.args[0] ?? ctx.values.namespace;
     const limit = Number(ctx.values.limit ?? 20);
-    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit is not a positive whole number: ${ctx.values.limit}`);
-    const releases = await listReleases(await ctx.source(), namespace, limit);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new UsageError(`--limit is not a positive whole number: ${JSON.stringify(ctx.values.limit)}`);
+    const source = await ctx.source();
+    if (given === undefined) {
+      const list = await namespaces(source);
+      ctx.out.result({ namespaces: list }, () =>
+        list.length === 0
+          ? color.dim(`no releases yet (none under ${RELEASES_PREFIX})`)
+          : `${table(
+              list.map((n) => [n.namespace, String(n.releases), n.latest.replace('T', ' ').slice(0, 19)]),
+              ['NAMESPACE', 'RELEASES', 'LATEST'],
+            )}\n${color.dim("Run 'dials history NAMESPACE' (or its prefix, /config/shop/dev/) for its releases.")}`,
+      );
+      return 0;
+    }
+    const namespace = namespaceOf(given);
+    const releases = (await listReleases(source, namespace, limit)).map((r) => shownRelease(ctx, r));
     ctx.out.result({ namespace, releases }, () =>
       releases.length === 0
         ? color.dim(`no releases in ${namespace}`)

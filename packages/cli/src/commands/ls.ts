@@ -1,4 +1,4 @@
-import { shown } from '../args.js';
+import { pathScope, shown } from '../args.js';
 import { defineCommand } from '../command.js';
 import { color } from '../output.js';
 
@@ -8,7 +8,9 @@ export const command = defineCommand({
   examples: ['dials ls /config/shop/', 'dials ls /config/shop/dev/ --json'],
   async run(ctx) {
     const prefix = ctx.args[0] ?? '/';
-    const { kvs, revision } = await (await ctx.source()).list(prefix);
+    const scope = pathScope(prefix);
+    const { revision, kvs: all } = await (await ctx.source()).list(scope.prefix);
+    const kvs = all.filter((kv) => scope.has(kv.key));
     ctx.out.result(
       { prefix, revision, keys: kvs.map((kv) => ({ key: kv.key, value: shown(ctx, kv.key, kv.value), modRevision: kv.modRevision })) },
       () => {
@@ -16,7 +18,7 @@ export const command = defineCommand({
         const lines: string[] = [];
         let previous: string[] = [];
         for (const kv of kvs) {
-          const parts = kv.key.slice(prefix.length).split('/');
+          const parts = kv.key.slice(scope.base.length).split('/');
           let shared = 0;
           while (shared < parts.length - 1 && parts[shared] === previous[shared]) shared++;
           for (let i = shared; i < parts.length - 1; i++) lines.push(`${'  '.repeat(i)}${color.cyan(`${parts[i]}/`)}`);
@@ -24,7 +26,7 @@ export const command = defineCommand({
           lines.push(
             `${'  '.repeat(parts.length - 1)}${parts[parts.length - 1]} ${color.dim('=')} ${value.length > 80 ? `${value.slice(0, 77)}...` : value}`,
           );
-          previous = parts;
+          previous = parts.slice(0, -1);
         }
         return lines.join('\n');
       },

@@ -1,6 +1,7 @@
-import { need } from '../args.js';
+import { REDACTED } from '@dials/core';
+import { need, shownQuoted } from '../args.js';
 import { defineCommand } from '../command.js';
-import { parseDuration, UsageError } from '../output.js';
+import { DataError, ttlOf, UsageError } from '../output.js';
 import { namespaceFor, RELEASE_OPTIONS, write } from '../write.js';
 
 export const command = defineCommand({
@@ -18,15 +19,18 @@ export const command = defineCommand({
   ],
   async run(ctx) {
     const [key, value] = need(ctx, 2, 'KEY and VALUE') as [string, string];
+    // Parsed before connecting: a bad --ttl is a usage error, whatever etcd says.
+    const ttlMs = ctx.values.ttl === undefined ? undefined : ttlOf(ctx.values.ttl);
     if (ctx.values.string !== true) {
       try {
         JSON.parse(value);
       } catch {
-        throw new UsageError(`VALUE is not JSON: ${value} (quote a string as '"text"', or pass --string)`);
+        throw new UsageError(`VALUE is not JSON: ${shownQuoted(ctx, key, value)} (quote a string as '"text"', or pass --string)`);
       }
     }
-    const ttl = ctx.values.ttl;
-    await write(ctx, [{ key, after: value }], namespaceFor(ctx, key), ttl ? { ttlMs: parseDuration(ttl) } : {});
+    if (value === REDACTED || value === JSON.stringify(REDACTED))
+      throw new DataError(`refusing to write the redaction placeholder ${JSON.stringify(REDACTED)} as the value of ${key}`);
+    await write(ctx, [{ key, after: value }], namespaceFor(ctx, key), ttlMs === undefined ? {} : { ttlMs });
     return 0;
   },
 });

@@ -4,6 +4,7 @@ import { color, table } from '../output.js';
 
 export const command = defineCommand({
   usage: 'dials status',
+  stream: true,
   options: {},
   examples: ['dials status', 'dials status --json'],
   async run(ctx) {

@@ -1,22 +1,26 @@
-import { need, shown } from '../args.js';
+import { need, pathScope, shown } from '../args.js';
 import { defineCommand } from '../command.js';
 import { color } from '../output.js';
 
 export const command = defineCommand({
   usage: 'dials watch PREFIX',
+  stream: true,
   options: {},
   examples: ['dials watch /config/shop/dev/', 'dials watch /flags/ --json'],
   async run(ctx) {
     const [prefix] = need(ctx, 1, 'PREFIX') as [string];
+    const scope = pathScope(prefix);
     const source = await ctx.source();
     let first = true;
-    const watch = source.watch(prefix, {
+    const watch = source.watch(scope.prefix, {
       reset: (range) => {
-        if (first) ctx.out.line(color.dim(`watching ${prefix} from revision ${range.revision} (${range.kvs.length} keys); Ctrl-C to stop`));
+        const count = range.kvs.filter((kv) => scope.has(kv.key)).length;
+        if (first) ctx.out.line(color.dim(`watching ${prefix} from revision ${range.revision} (${count} keys); Ctrl-C to stop`));
         first = false;
       },
       batch: (batch) => {
         for (const e of batch.events) {
+          if (!scope.has(e.key)) continue;
           const value = shown(ctx, e.key, e.value);
           ctx.out.result({ revision: batch.revision, type: e.type, key: e.key, value }, () =>
             e.type === 'put'
@@ -32,7 +36,8 @@ export const command = defineCommand({
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
-    await watch.close();
+    // Ctrl-C means now: stop the watch, but never wait long on etcd to acknowledge it.
+    await Promise.race([watch.close(), new Promise((resolve) => setTimeout(resolve, 300).unref())]);
     return 0;
   },
 });

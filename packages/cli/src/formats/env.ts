@@ -1,4 +1,4 @@
-import { UsageError } from '../output.js';
+import { DataError, UsageError } from '../output.js';
 
 /**
  * .env files in the grammar of the `dotenv` package's parser (its LINE regex, lib/main.js):
@@ -30,7 +30,7 @@ export function parseEnv(source: string): EnvEntry[] {
     }
     LINE.lastIndex = pos;
     const match = LINE.exec(text);
-    if (!match) throw new UsageError(`line ${text.slice(0, pos).split('\n').length}: not a KEY=VALUE line: ${line}`);
+    if (!match) throw new DataError(`line ${text.slice(0, pos).split('\n').length}: not a KEY=VALUE line: ${line}`);
     entries.push(unquote(match[1] as string, match[2] ?? ''));
     // The match ends at the end of its (last) line.
     pos = LINE.lastIndex + 1;

@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { flattenDocument } from '@dials/core';
 import { flagSetEntries, validateFlagDefinition } from '@dials/flags';
 import { parse as parseYaml } from 'yaml';
-import { UsageError } from '../output.js';
+import { DataError } from '../output.js';
 import { readEnv } from './env.js';
 
 /** Read a file of config (JSON, YAML, .env) or a flagd flag set into `path → JSON text` entries. */
@@ -12,21 +12,21 @@ export function readEntries(file: string, kind: 'auto' | 'config' | 'flags' = 'a
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+    throw new DataError(`cannot read ${file}: ${(error as Error).message}`);
   }
   const ext = extname(file).toLowerCase();
   if (ext === '.env' || file.endsWith('/.env') || file === '.env') {
     try {
       return { entries: readEnv(text), flags: false };
     } catch (error) {
-      throw new UsageError(`${file}: ${(error as Error).message}`);
+      throw new DataError(`${file}: ${(error as Error).message}`);
     }
   }
   let document: unknown;
   try {
     document = ext === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new UsageError(`cannot parse ${file}: ${(error as Error).message}`);
+    throw new DataError(`cannot parse ${file}: ${(error as Error).message}`);
   }
   // A flagd flag set has a top-level `flags` object (not an array: export may write a key `flags` holding one).
   const flagsValue =
@@ -42,7 +42,7 @@ export function readEntries(file: string, kind: 'auto' | 'config' | 'flags' = 'a
       try {
         validateFlagDefinition(key, JSON.parse(value), evaluators);
       } catch (error) {
-        throw new UsageError(`${file}: flag ${key} is invalid: ${(error as Error).message}`);
+        throw new DataError(`${file}: flag ${key} is invalid: ${(error as Error).message}`);
       }
     }
     return { entries, flags: true };
@@ -50,6 +50,6 @@ export function readEntries(file: string, kind: 'auto' | 'config' | 'flags' = 'a
   try {
     return { entries: new Map(flattenDocument(document)), flags: false };
   } catch (error) {
-    throw new UsageError(`${file}: ${(error as Error).message}`);
+    throw new DataError(`${file}: ${(error as Error).message}`);
   }
 }

@@ -1,5 +1,6 @@
-import { memorySource } from '@dials/core';
+import { memorySource, REDACTED } from '@dials/core';
 import { createFlags } from '@dials/flags';
+import { shown } from '../../args.js';
 import type { Context, OptionTable } from '../../command.js';
 import { table, UsageError } from '../../output.js';
 
@@ -15,7 +16,7 @@ export async function evaluateFlag(ctx: Context<typeof EVAL_OPTIONS>, prefix: st
     try {
       context = JSON.parse(raw) as Record<string, unknown>;
     } catch {
-      throw new UsageError(`--context is not JSON: ${raw}`);
+      throw new UsageError(`--context is not JSON: ${JSON.stringify(raw)}`);
     }
   }
   // Evaluate exactly as an application would: the same compiled flags over a copy of the prefix.
@@ -24,9 +25,20 @@ export async function evaluateFlag(ctx: Context<typeof EVAL_OPTIONS>, prefix: st
   await flags.ready();
   const details = flags.evaluate(key, context);
   await flags.close();
-  ctx.out.result(details, () =>
+  // A disabled or missing flag has no value: the reason (DISABLED, ERROR with FLAG_NOT_FOUND) says why.
+  const secret = details.value !== undefined && shown(ctx, prefix + key, '') === REDACTED;
+  const value = secret ? REDACTED : details.value;
+  ctx.out.result({ ...details, value }, () =>
     table(
-      [[key, JSON.stringify(details.value), details.variant ?? '', details.reason, details.errorCode ?? '']],
+      [
+        [
+          key,
+          value === undefined ? '' : secret ? REDACTED : JSON.stringify(value),
+          details.variant ?? '',
+          details.reason,
+          details.errorCode ?? '',
+        ],
+      ],
       ['FLAG', 'VALUE', 'VARIANT', 'REASON', 'ERROR'],
     ),
   );

@@ -1,8 +1,7 @@
-import { validateFlagDefinition } from '@dials/flags';
-import { decode } from '../../args.js';
 import type { Context, OptionTable } from '../../command.js';
-import { UsageError } from '../../output.js';
-import { namespaceFor, RELEASE_OPTIONS, write } from '../../write.js';
+import { DataError, UsageError } from '../../output.js';
+import { RELEASE_OPTIONS } from '../../write.js';
+import { readFlag, saveFlag } from './stored.js';
 
 export const UPDATE_OPTIONS = {
   variant: { type: 'string', arg: 'VARIANT', help: 'the new default variant, for set' },
@@ -18,15 +17,62 @@ export async function updateFlag(
 ): Promise<number> {
   const variant = ctx.values.variant;
   if (change === 'set' && !variant) throw new UsageError('flags set needs --variant');
-  const kv = await (await ctx.source()).get(prefix + key);
-  if (!kv) throw new UsageError(`no flag ${key} under ${prefix}`);
-  const doc = decode(kv.value) as Record<string, unknown>;
+  const doc = await readFlag(ctx, prefix, key);
   const next = change === 'set' ? { ...doc, defaultVariant: variant } : { ...doc, state: change === 'enable' ? 'ENABLED' : 'DISABLED' };
-  try {
-    validateFlagDefinition(key, next);
-  } catch (error) {
-    throw new UsageError(`flag ${key} would be invalid: ${(error as Error).message}`);
-  }
-  await write(ctx, [{ key: prefix + key, after: JSON.stringify(next) }], namespaceFor(ctx, prefix));
+  await saveFlag(ctx, prefix, key, next);
+  return 0;
+}
+
+/** Every `{"fractional": [...]}` rule in a targeting tree. */
+function fractionalRules(node: unknown, found: unknown[][] = []): unknown[][] {
+  if (Array.isArray(node)) for (const item of node) fractionalRules(item, found);
+  else if (typeof node === 'object' && node !== null)
+    for (const [op, args] of Object.entries(node)) {
+      if (op === 'fractional' && Array.isArray(args)) found.push(args);
+      else fractionalRules(args, found);
+    }
+  return found;
+}
+
+/** `on=20,off=80` → [['on', 20], ['off', 80]], whole non-negative weights, each variant once. */
+export function parseWeights(text: string): [string, number][] {
+  const weights = text.split(',').map((part) => {
+    const match = /^([^=]+)=(\d+)$/.exec(part.trim());
+    if (!match) throw new UsageError(`not VARIANT=WEIGHT: ${JSON.stringify(part)} (e.g. on=20,off=80)`);
+    return [match[1] as string, Number(match[2])] as [string, number];
+  });
+  const names = weights.map(([name]) => name);
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice) throw new UsageError(`variant ${twice} is given twice`);
+  if (weights.every(([, w]) => w === 0)) throw new UsageError('at least one weight must be more than 0');
+  return weights;
+}
+
+/** `dials flags rollout KEY on=20,off=80`: rewrite the weights of the flag's `fractional` rule. */
+export async function rolloutFlag(
+  ctx: Context<typeof RELEASE_OPTIONS>,
+  prefix: string,
+  key: string,
+  spec: string | undefined,
+): Promise<number> {
+  if (!spec) throw new UsageError('flags rollout needs the weights, e.g. on=20,off=80');
+  const weights = parseWeights(spec);
+  const doc = await readFlag(ctx, prefix, key);
+  const unknown = weights.map(([name]) => name).filter((name) => !Object.hasOwn(doc.variants ?? {}, name));
+  if (unknown.length > 0)
+    throw new DataError(`flag ${key} has no variant ${unknown.join(', ')} (its variants: ${Object.keys(doc.variants ?? {}).join(', ')})`);
+  const next = structuredClone(doc);
+  const rules = fractionalRules(next.targeting);
+  if (rules.length !== 1)
+    throw new DataError(
+      rules.length === 0
+        ? `flag ${key} has no fractional rule to reweight (create one with: dials flags create KEY --template rollout)`
+        : `flag ${key} has ${rules.length} fractional rules; edit it and import it instead`,
+    );
+  const rule = rules[0] as unknown[];
+  // A first argument that is not a bucket is the expression users are bucketed by: kept.
+  const by = rule.length > 0 && !Array.isArray(rule[0]) ? [rule[0]] : [];
+  rule.splice(0, rule.length, ...by, ...weights);
+  await saveFlag(ctx, prefix, key, next);
   return 0;
 }

@@ -1,0 +1,204 @@
+import { BehaviorSubject } from 'rxjs';
+import { DialsError } from './errors.js';
+import { parseEndpoints, pem } from './internal/endpoints.js';
+import { Gateway } from './internal/etcd-gateway.js';
+import { prefixEnd } from './internal/keys.js';
+import type {
+  DialsStatus,
+  KeyValue,
+  Leases,
+  PrefixWatch,
+  PutOptions,
+  RangeResult,
+  Source,
+  Transactions,
+  TxnCompare,
+  TxnOp,
+} from './types.js';
+
+export interface EtcdHttpSourceOptions {
+  /** `host:port` endpoints (`https://` for TLS), as an array or a comma list. Default: `ETCD_ENDPOINTS`, else `127.0.0.1:2379`. */
+  readonly endpoints?: string | readonly string[];
+  /** etcd user authentication. The password never appears in errors. */
+  readonly auth?: { readonly username: string; readonly password: string };
+  /** TLS: PEM text or file paths for the CA, and the client certificate and key for mutual TLS. */
+  readonly tls?: { readonly ca?: string | Buffer; readonly cert?: string | Buffer; readonly key?: string | Buffer };
+  /** Deadline of each request, `connect()` included. Default 5000 ms. */
+  readonly requestTimeoutMs?: number;
+  /** Keys per page when reading a prefix. Default 10 000. */
+  readonly pageSize?: number;
+  /** The most operations per transaction (etcd's `--max-txn-ops`). Default 128. */
+  readonly maxTxnOps?: number;
+}
+
+interface WireKv {
+  key: string;
+  value?: string;
+  mod_revision?: string;
+  create_revision?: string;
+  version?: string;
+  lease?: string;
+}
+interface WireHeader {
+  header?: { revision?: string };
+}
+
+const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
+const text = (base64: string | undefined) => Buffer.from(base64 ?? '', 'base64').toString();
+const revisionOf = (res: WireHeader) => Number(res.header?.revision ?? 0);
+
+function toKeyValue(kv: WireKv): KeyValue {
+  return {
+    key: text(kv.key),
+    value: text(kv.value),
+    modRevision: Number(kv.mod_revision ?? 0),
+    createRevision: Number(kv.create_revision ?? 0),
+    version: Number(kv.version ?? 0),
+    lease: kv.lease ?? '0',
+  };
+}
+
+/**
+ * etcd through its JSON gateway on the client port (`/v3/kv/range`, `/v3/kv/txn`, ...) with
+ * node:http(s): reads, writes, transactions and leases that expire by themselves, without loading
+ * a gRPC client (etcd3 and its protobuf files cost ~120 ms to load). For one-shot commands and
+ * scripts: `publishKeys()` works on it as on `etcdSource()`, with the same errors. It cannot watch,
+ * keep leases alive, lock or report on the cluster: use `etcdSource()` for those.
+ *
+ * @example
+ * const source = etcdHttpSource({ endpoints: '127.0.0.1:2379' });
+ * await publishKeys(source, [{ key: '/config/shop/dev/logging/level', after: '"debug"' }]);
+ */
+export function etcdHttpSource(options: EtcdHttpSourceOptions = {}): Source {
+  const endpoints = parseEndpoints(options.endpoints);
+  const tls = options.tls
+    ? { ca: pem(options.tls.ca, 'ca'), cert: pem(options.tls.cert, 'cert'), key: pem(options.tls.key, 'key') }
+    : undefined;
+  const gateway = new Gateway({ endpoints, auth: options.auth, tls, timeoutMs: options.requestTimeoutMs ?? 5_000 });
+  const description = gateway.description;
+  const status = new BehaviorSubject<DialsStatus>('connecting');
+  const pageSize = options.pageSize ?? 10_000;
+
+  const unsupported = (what: string) =>
+    new DialsError('UNSUPPORTED', `${what} needs a stream, which the etcd-http source ${description} does not offer; use etcdSource()`, {
+      endpoint: description,
+    });
+
+  const deleteRange = async (key: string, end: Buffer | undefined, action: string) => {
+    const res = await gateway.call<WireHeader & { deleted?: string }>(
+      '/v3/kv/deleterange',
+      { key: b64(key), ...(end ? { range_end: b64(end) } : {}) },
+      action,
+      end ? `${key}*` : key,
+    );
+    return { revision: revisionOf(res), deleted: Number(res.deleted ?? 0) };
+  };
+
+  const transactions: Transactions = {
+    maxOps: options.maxTxnOps ?? 128,
+    async txn(ops: readonly TxnOp[], compare: readonly TxnCompare[] = []) {
+      const res = await gateway.call<WireHeader & { succeeded?: boolean }>(
+        '/v3/kv/txn',
+        {
+          compare: compare.map((c) => ({
+            key: b64(c.key),
+            ...(c.prefix ? { range_end: b64(prefixEnd(c.key)) } : {}),
+            target: 'MOD',
+            result: c.op === 'less' ? 'LESS' : 'EQUAL',
+            mod_revision: String(c.modRevision),
+          })),
+          success: ops.map((op) =>
+            op.type === 'put'
+              ? { request_put: { key: b64(op.key), value: b64(op.value), ...(op.lease ? { lease: op.lease } : {}) } }
+              : { request_delete_range: { key: b64(op.key), ...(op.prefix ? { range_end: b64(prefixEnd(op.key)) } : {}) } },
+          ),
+          failure: [],
+        },
+        'Transaction',
+        ops[0]?.key,
+      );
+      return { succeeded: res.succeeded === true, revision: revisionOf(res) };
+    },
+  };
+
+  const leases: Leases = {
+    async grant(ttlMs) {
+      const res = await gateway.call<{ ID: string }>(
+        '/v3/lease/grant',
+        { TTL: String(Math.max(1, Math.ceil(ttlMs / 1000))) },
+        'Granting a lease',
+      );
+      return res.ID;
+    },
+    keepAlive: () => Promise.reject(unsupported('keeping a lease alive')),
+    async revoke(id) {
+      await gateway.call('/v3/lease/revoke', { ID: id }, 'Revoking a lease');
+    },
+  };
+
+  return {
+    kind: 'etcd-http',
+    description,
+    transactions,
+    leases,
+    status$: status.asObservable(),
+    async connect() {
+      try {
+        await gateway.call('/v3/maintenance/status', {}, 'Connecting');
+        status.next('ready');
+      } catch (error) {
+        status.next('error');
+        throw error;
+      }
+    },
+    async get(key) {
+      const res = await gateway.call<{ kvs?: WireKv[] }>('/v3/kv/range', { key: b64(key) }, 'Reading', key);
+      const kv = res.kvs?.[0];
+      return kv ? toKeyValue(kv) : undefined;
+    },
+    // Pages of `pageSize` keys, every page at the revision of the first.
+    async list(prefix, onPage): Promise<RangeResult> {
+      const end = b64(prefixEnd(prefix));
+      const kvs: KeyValue[] = [];
+      let start = b64(prefix);
+      let revision: number | undefined;
+      for (;;) {
+        const res = await gateway.call<WireHeader & { kvs?: WireKv[]; more?: boolean }>(
+          '/v3/kv/range',
+          { key: start, range_end: end, limit: String(pageSize), ...(revision ? { revision: String(revision) } : {}) },
+          'Reading',
+          `${prefix}*`,
+        );
+        revision ??= revisionOf(res);
+        const page = (res.kvs ?? []).map(toKeyValue);
+        onPage?.(page, kvs.length);
+        kvs.push(...page);
+        const last = res.kvs?.[res.kvs.length - 1];
+        if (!res.more || !last) break;
+        start = b64(Buffer.concat([Buffer.from(last.key, 'base64'), Buffer.from([0])]));
+      }
+      return { revision: revision ?? 0, kvs };
+    },
+    async put(key, value, putOptions: PutOptions = {}) {
+      const lease = putOptions.lease ?? (putOptions.ttlMs === undefined ? undefined : await leases.grant(putOptions.ttlMs));
+      const res = await gateway.call<WireHeader>(
+        '/v3/kv/put',
+        { key: b64(key), value: b64(value), ...(lease ? { lease } : {}) },
+        'Writing',
+        key,
+      );
+      return { revision: revisionOf(res) };
+    },
+    delete: (key) => deleteRange(key, undefined, 'Deleting'),
+    deletePrefix: (prefix) => deleteRange(prefix, prefixEnd(prefix), 'Deleting'),
+    watch(): PrefixWatch {
+      throw unsupported('watch()');
+    },
+    async close() {
+      if (status.value === 'closed') return;
+      status.next('closed');
+      status.complete();
+      gateway.close();
+    },
+  };
+}

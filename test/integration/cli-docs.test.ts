@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { registry } from '../../packages/cli/src/registry.js';
+import { runDials, runJson, watchUntil } from '../helpers/cli.js';
+import { rawClient, uniquePrefix } from '../helpers/keys.js';
+
+// docs/cli.md's example commands, run against the test etcd: each under a prefix of its own
+// (`/config/...` and `/flags/...` moved under it, the namespace `config/shop/dev` too), with the
+// files and keys the examples assume, each checked for its exit code.
+const endpoint = inject('etcdEndpoint');
+const doc = readFileSync(fileURLToPath(new URL('../../docs/cli.md', import.meta.url)), 'utf8');
+const demoFlags = fileURLToPath(new URL('../../apps/demo/flags.flagd.json', import.meta.url));
+const base = uniquePrefix('cli-docs');
+const lockSuffix = randomUUID();
+
+/** A shell line's words: quotes removed, stopping at a redirection or a comment. */
+function words(line: string): string[] {
+  const out: string[] = [];
+  for (const match of line.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)) {
+    const word = match[1] ?? match[2] ?? (match[3] as string);
+    if (match[3] !== undefined && (word === '>' || word.startsWith('#'))) break;
+    out.push(word);
+  }
+  return out;
+}
+
+const usages = new Set<string>();
+beforeAll(async () => {
+  for (const entry of registry) {
+    const command = await entry.load();
+    usages.add(command.usage);
+    for (const sub of Object.values(command.subcommands ?? {})) usages.add(sub.usage);
+  }
+});
+const examples = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((block) =>
+  (block[1] as string).split('\n').filter((line) => line.startsWith('dials ')),
+);
+
+/** The example's words with its keys, namespace and lock moved to the test's own. */
+function localise(line: string): string[] {
+  return words(line)
+    .slice(1)
+    .map((word) => {
+      if (/^\/(config|flags)\//.test(word)) return base + word.slice(1);
+      if (word === 'config/shop/dev') return base.slice(1) + word;
+      if (word === 'deploy-shop') return `deploy-shop-${lockSuffix}`;
+      return word;
+    });
+}
+
+/** What every example may rely on being there; written again before each. */
+async function seed(): Promise<void> {
+  const etcd = rawClient(endpoint);
+  const put = (path: string, value: string) => etcd.put(base + path).value(value);
+  await put('config/shop/dev/database/port', '5432');
+  await put('config/shop/dev/feature/old', 'true');
+  await put('config/shop/tmp/a', '1');
+  await put('config/shop/staging/database/port', '5432');
+  await put('config/shop/production/database/port', '6432');
+  const flagd = JSON.parse(readFileSync(demoFlags, 'utf8')) as { flags: Record<string, unknown>; $evaluators: unknown };
+  for (const [key, flag] of Object.entries(flagd.flags)) await put(`flags/shop/dev/${key}`, JSON.stringify(flag));
+  await put('flags/shop/dev/$evaluators', JSON.stringify(flagd.$evaluators));
+  etcd.close();
+}
+
+// Examples whose documented outcome is not 0, and why.
+const EXIT_OTHER: Record<string, number> = {
+  'dials diff /config/shop/staging/ /config/shop/production/ --exit-code': 1, // the two differ: that is what it reports
+};
+
+let cwd: string;
+beforeAll(() => {
+  cwd = mkdtempSync(join(tmpdir(), 'dials-cli-docs-'));
+  writeFileSync(join(cwd, 'config.yaml'), 'database:\n  host: localhost\n  port: 5432\n');
+  writeFileSync(join(cwd, '.env'), 'DATABASE__HOST=db.env\nDATABASE__PORT=5432\n');
+  copyFileSync(demoFlags, join(cwd, 'flags.flagd.json'));
+  writeFileSync(join(cwd, 'deploy.sh'), '#!/bin/sh\nexit 0\n');
+  chmodSync(join(cwd, 'deploy.sh'), 0o755);
+});
+afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+describe("docs/cli.md's examples run", () => {
+  it('has examples to run', () => {
+    expect(examples.length).toBeGreaterThan(40);
+  });
+
+  it.each(examples)('%s', async (line) => {
+    if (usages.has(line)) return; // a usage line (`dials get KEY`), not an example
+    await seed();
+    let args = localise(line);
+    if (args[0] === 'watch') {
+      const { code } = await watchUntil(
+        endpoint,
+        args.slice(1),
+        (out) => out.includes('docs-poke'),
+        async () => {
+          const etcd = rawClient(endpoint);
+          await etcd.put(`${args[1]}docs-poke`).value('1');
+          etcd.close();
+        },
+      );
+      expect(code).toBe(0);
+      return;
+    }
+    if (args[0] === 'rollback') {
+      // The example's release id is made up: roll back the namespace's latest instead.
+      const namespace = `${base}config/shop/dev/`;
+      await runDials(endpoint, ['set', `${namespace}database/port`, String(Date.now()), '--namespace', namespace]);
+      const latest = (await runJson(endpoint, ['history', namespace])).data.releases[0].id;
+      args = args.map((word) => (word === '1234' ? latest : word));
+    }
+    const run = await runDials(endpoint, args, { DIALS_FLAGS_PREFIX: undefined }, cwd);
+    expect(run.code, `${args.join(' ')}\n${run.stdout}${run.stderr}`).toBe(EXIT_OTHER[line] ?? 0);
+  });
+});

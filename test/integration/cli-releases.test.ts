@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runDials, runEtcdctl, runJson } from '../helpers/cli.js';
+import { uniquePrefix } from '../helpers/keys.js';
+
+const endpoint = inject('etcdEndpoint');
+const dials = (...args: string[]) => runDials(endpoint, args);
+const json = (...args: string[]) => runJson(endpoint, args);
+const etcdctl = (...args: string[]) => runEtcdctl(endpoint, ...args);
+const namespaceOf = (p: string) => p.replace(/^\/|\/$/g, '');
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'dials-cli-releases-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('diff --exit-code', () => {
+  it('exits 1 when the prefixes differ, 0 when they are the same (0 either way without it)', async () => {
+    const p = uniquePrefix('cli-diff');
+    await etcdctl('put', `${p}a/k`, '1');
+    await etcdctl('put', `${p}b/k`, '1');
+    expect((await dials('diff', `${p}a/`, `${p}b/`, '--exit-code')).code).toBe(0);
+    await etcdctl('put', `${p}b/k`, '2');
+    expect((await dials('diff', `${p}a/`, `${p}b/`, '--exit-code')).code).toBe(1);
+    expect((await dials('diff', `${p}a/`, `${p}b/`)).code).toBe(0);
+  });
+});
+
+describe('a write that changes nothing records nothing and says so', () => {
+  it('set, rm -r and import --apply', async () => {
+    const p = uniquePrefix('cli-same');
+    const namespace = namespaceOf(p);
+    expect((await dials('set', `${p}k`, '1', '--namespace', namespace)).code).toBe(0);
+    const again = await dials('set', `${p}k`, '1', '--namespace', namespace);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('nothing to change');
+    expect((await json('set', `${p}k`, '1', '--namespace', namespace)).data).toEqual({ release: null, changed: false });
+    expect((await json('history', p)).data.releases).toHaveLength(1);
+    const file = join(dir, 'same.json');
+    writeFileSync(file, '{"k": 1}');
+    const imported = await dials('import', file, '--prefix', p, '--apply');
+    expect(imported.stdout).toContain('nothing to change');
+    expect(imported.stdout).not.toContain('dry run');
+    expect((await json('history', p)).data.releases).toHaveLength(1);
+  });
+
+  it("import's preview shows + new, ~ changed (old → new) and - removed", async () => {
+    const p = uniquePrefix('cli-preview');
+    await etcdctl('put', `${p}changed`, '1');
+    await etcdctl('put', `${p}same`, '2');
+    await etcdctl('put', `${p}gone`, '3');
+    const file = join(dir, 'preview.json');
+    writeFileSync(file, '{"changed": 10, "same": 2, "new": 4}');
+    const preview = await dials('import', file, '--prefix', p, '--delete');
+    expect(preview.stdout.split('\n')).toEqual([
+      `~ ${p}changed: 1 → 10`,
+      `+ ${p}new = 4`,
+      `- ${p}gone = 3`,
+      '2 to write, 1 to delete, 1 unchanged (dry run: add --apply to write)',
+      '',
+    ]);
+    expect((await json('import', file, '--prefix', p)).data.put).toEqual([
+      { key: `${p}changed`, value: '10', before: '1' },
+      { key: `${p}new`, value: '4' },
+    ]);
+  });
+});
+
+describe('history', () => {
+  it('takes a prefix as every other command does; without one, lists the namespaces that have releases', async () => {
+    const p = uniquePrefix('cli-history');
+    expect((await dials('set', `${p}config/k`, '1', '--namespace', namespaceOf(p))).code).toBe(0);
+    const byPrefix = await json('history', p);
+    expect(byPrefix.data.namespace).toBe(namespaceOf(p));
+    expect(byPrefix.data.releases).toHaveLength(1);
+    expect((await json('history', '--namespace', namespaceOf(p))).data.releases).toHaveLength(1);
+    const all = await json('history');
+    expect(all.code).toBe(0);
+    expect(all.data.namespaces).toContainEqual(expect.objectContaining({ namespace: namespaceOf(p), releases: 1 }));
+    expect((await dials('history')).stdout).toContain(namespaceOf(p));
+  });
+});
