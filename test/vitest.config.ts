@@ -17,6 +17,7 @@ export default defineConfig({
       '@dials/nestjs': src('nestjs'),
       '@dials/discovery': src('discovery'),
       '@dials/metrics': src('metrics'),
+      '@dials/console': src('console'),
     },
   },
   test: {

@@ -248,11 +248,11 @@ describe('dials export → import round trips', () => {
 
   it('.env: refuses, naming them, keys that would not come back', async () => {
     const p = uniquePrefix('cli-env');
-    await putAll(p, { 'Upper/case': '1', 'fine/key': '2' });
+    await putAll(p, { 'Upper/case': '1', 'fine/name': '2' });
     const refused = await dials('export', p, '--format', 'env');
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('Upper/case');
-    expect(refused.stderr).not.toContain('fine/key');
+    expect(refused.stderr).not.toContain('fine/name');
     expect(refused.stderr).toContain('--format json or yaml');
     expect(refused.stdout).toBe('');
   });

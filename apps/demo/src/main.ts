@@ -9,6 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
 import { AppModule } from './app.module.js';
+import { mountConsole } from './console.js';
 import { metricsRoute } from './metrics.js';
 import { moreRoutes } from './more-routes.js';
 import { demoSources } from './sources.js';
@@ -37,16 +38,19 @@ async function main() {
 
   const port = Number(process.env.PORT ?? 3000);
   await moreRoutes(express, { flags, registry: setup.registry, port });
+  await mountConsole(express, setup);
   await app.listen(port);
   const url = `http://localhost:${port}`;
   console.log(`Dials demo listening on ${url}`);
   if (setup.mode === 'file') {
     console.log(`Config: ${setup.configFile} (no ETCD_ENDPOINTS, so the embedded file source)`);
     console.log(`Flags:  ${setup.flagsFile}`);
+    console.log(`Console: ${url}/console (no login on the embedded files); OFREP: ${url}/ofrep/v1/ (no API key)`);
     console.log(`Try: curl ${url}/checkout -H 'x-user-id: u1'; then set logging.level: debug in the config file,`);
     console.log(`     or "state": "ENABLED" for new-checkout in the flags file, and ask again: it changes at once.`);
   } else {
     console.log(`Config: etcd ${process.env.ETCD_ENDPOINTS}, prefix ${setup.configPrefix}; flags under ${setup.flagsPrefix}`);
+    console.log(`Console: ${url}/console; OFREP: ${url}/ofrep/v1/ (with an API key: dials ofrep keys create)`);
     console.log(`Try: etcdctl put ${setup.configPrefix}logging/level debug   then   curl ${url}/debug-log`);
   }
 }

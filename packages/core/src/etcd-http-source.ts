@@ -1,10 +1,13 @@
+import { isUtf8 } from 'node:buffer';
 import { BehaviorSubject } from 'rxjs';
-import { DialsError } from './errors.js';
+import { DialsError, messageOf } from './errors.js';
 import { parseEndpoints, pem } from './internal/endpoints.js';
 import { Gateway } from './internal/etcd-gateway.js';
+import { escapeKey, valueBytes } from './internal/etcd-kv.js';
 import { prefixEnd } from './internal/keys.js';
 import type {
   DialsStatus,
+  History,
   KeyValue,
   Leases,
   PrefixWatch,
@@ -29,6 +32,8 @@ export interface EtcdHttpSourceOptions {
   readonly pageSize?: number;
   /** The most operations per transaction (etcd's `--max-txn-ops`). Default 128. */
   readonly maxTxnOps?: number;
+  /** The largest request etcd takes (its `--max-request-bytes`). Default 1.5 MiB. */
+  readonly maxRequestBytes?: number;
 }
 
 interface WireKv {
@@ -44,17 +49,22 @@ interface WireHeader {
 }
 
 const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
-const text = (base64: string | undefined) => Buffer.from(base64 ?? '', 'base64').toString();
 const revisionOf = (res: WireHeader) => Number(res.header?.revision ?? 0);
 
-function toKeyValue(kv: WireKv): KeyValue {
+/** As the gRPC source reads a key-value: undefined for a key that is not UTF-8; a binary value keeps its bytes. */
+function toKeyValue(kv: WireKv): KeyValue | undefined {
+  const key = Buffer.from(kv.key, 'base64');
+  if (!isUtf8(key)) return undefined;
+  const value = Buffer.from(kv.value ?? '', 'base64');
+  const utf8 = isUtf8(value);
   return {
-    key: text(kv.key),
-    value: text(kv.value),
+    key: key.toString(),
+    value: value.toString(utf8 ? 'utf8' : 'latin1'),
     modRevision: Number(kv.mod_revision ?? 0),
     createRevision: Number(kv.create_revision ?? 0),
     version: Number(kv.version ?? 0),
     lease: kv.lease ?? '0',
+    ...(utf8 ? {} : { binary: true }),
   };
 }
 
@@ -96,6 +106,7 @@ export function etcdHttpSource(options: EtcdHttpSourceOptions = {}): Source {
 
   const transactions: Transactions = {
     maxOps: options.maxTxnOps ?? 128,
+    maxBytes: options.maxRequestBytes ?? 1.5 * 1024 * 1024,
     async txn(ops: readonly TxnOp[], compare: readonly TxnCompare[] = []) {
       const res = await gateway.call<WireHeader & { succeeded?: boolean }>(
         '/v3/kv/txn',
@@ -109,7 +120,13 @@ export function etcdHttpSource(options: EtcdHttpSourceOptions = {}): Source {
           })),
           success: ops.map((op) =>
             op.type === 'put'
-              ? { request_put: { key: b64(op.key), value: b64(op.value), ...(op.lease ? { lease: op.lease } : {}) } }
+              ? {
+                  request_put: {
+                    key: b64(op.key),
+                    value: valueBytes(op.value, op.binary).toString('base64'),
+                    ...(op.lease ? { lease: op.lease } : {}),
+                  },
+                }
               : { request_delete_range: { key: b64(op.key), ...(op.prefix ? { range_end: b64(prefixEnd(op.key)) } : {}) } },
           ),
           failure: [],
@@ -134,12 +151,32 @@ export function etcdHttpSource(options: EtcdHttpSourceOptions = {}): Source {
     async revoke(id) {
       await gateway.call('/v3/lease/revoke', { ID: id }, 'Revoking a lease');
     },
+    async remainingMs(id) {
+      const res = await gateway.call<{ TTL?: string }>('/v3/lease/timetolive', { ID: id }, 'Reading a lease');
+      const seconds = Number(res.TTL ?? -1);
+      return seconds < 0 ? undefined : seconds * 1000;
+    },
+  };
+
+  const history: History = {
+    async getAt(key, revision) {
+      try {
+        const res = await gateway.call<{ kvs?: WireKv[] }>('/v3/kv/range', { key: b64(key), revision: String(revision) }, 'Reading', key);
+        const kv = res.kvs?.[0];
+        return kv ? toKeyValue(kv) : undefined;
+      } catch (error) {
+        if (/compacted|future revision/i.test(messageOf(error))) return 'compacted';
+        throw error;
+      }
+    },
   };
 
   return {
     kind: 'etcd-http',
     description,
+    ...(options.auth ? { user: options.auth.username } : {}),
     transactions,
+    history,
     leases,
     status$: status.asObservable(),
     async connect() {
@@ -154,12 +191,16 @@ export function etcdHttpSource(options: EtcdHttpSourceOptions = {}): Source {
     async get(key) {
       const res = await gateway.call<{ kvs?: WireKv[] }>('/v3/kv/range', { key: b64(key) }, 'Reading', key);
       const kv = res.kvs?.[0];
-      return kv ? toKeyValue(kv) : undefined;
+      const converted = kv ? toKeyValue(kv) : undefined;
+      if (kv && !converted)
+        throw new DialsError('UNSAFE_KEY', `etcd returned a key that is not UTF-8: ${escapeKey(Buffer.from(kv.key, 'base64'))}`);
+      return converted;
     },
     // Pages of `pageSize` keys, every page at the revision of the first.
     async list(prefix, onPage): Promise<RangeResult> {
       const end = b64(prefixEnd(prefix));
       const kvs: KeyValue[] = [];
+      const invalidKeys: string[] = [];
       let start = b64(prefix);
       let revision: number | undefined;
       for (;;) {
@@ -170,20 +211,25 @@ export function etcdHttpSource(options: EtcdHttpSourceOptions = {}): Source {
           `${prefix}*`,
         );
         revision ??= revisionOf(res);
-        const page = (res.kvs ?? []).map(toKeyValue);
+        const page: KeyValue[] = [];
+        for (const wire of res.kvs ?? []) {
+          const kv = toKeyValue(wire);
+          if (kv) page.push(kv);
+          else invalidKeys.push(escapeKey(Buffer.from(wire.key, 'base64')));
+        }
         onPage?.(page, kvs.length);
         kvs.push(...page);
         const last = res.kvs?.[res.kvs.length - 1];
         if (!res.more || !last) break;
         start = b64(Buffer.concat([Buffer.from(last.key, 'base64'), Buffer.from([0])]));
       }
-      return { revision: revision ?? 0, kvs };
+      return { revision: revision ?? 0, kvs, ...(invalidKeys.length > 0 ? { invalidKeys } : {}) };
     },
     async put(key, value, putOptions: PutOptions = {}) {
       const lease = putOptions.lease ?? (putOptions.ttlMs === undefined ? undefined : await leases.grant(putOptions.ttlMs));
       const res = await gateway.call<WireHeader>(
         '/v3/kv/put',
-        { key: b64(key), value: b64(value), ...(lease ? { lease } : {}) },
+        { key: b64(key), value: valueBytes(value, putOptions.binary).toString('base64'), ...(lease ? { lease } : {}) },
         'Writing',
         key,
       );

@@ -3,17 +3,7 @@ import type { PublishChange } from './dials-options.js';
 import { asDialsError, DialsError, messageOf } from './errors.js';
 import { checkWrites, describeRefusals } from './fleet/schema-check.js';
 import { decodeValue } from './internal/decode.js';
-import {
-  inNamespace,
-  namespaceOf,
-  newPlanKey,
-  putRecord,
-  type Release,
-  type ReleaseChange,
-  recordedChange,
-  releaseId,
-  releaseKey,
-} from './releases.js';
+import { inNamespace, namespaceOf, newPlanKey, putRecord, type Release, recordedChange, releaseId, releaseKey } from './releases.js';
 import type { StandardSchemaV1 } from './schema.js';
 import { holdsSecret, shownValue } from './secrets.js';
 import type { KeyValue, Source, Transactions, TxnCompare, TxnOp } from './types.js';

@@ -1,0 +1,81 @@
+import { isDialsError } from '@dials/core';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { ZodType } from 'zod';
+import type { ConsoleSession } from './sessions.js';
+
+/** A request that passed the session check. */
+export interface SessionRequest extends Request {
+  session: ConsoleSession;
+}
+
+/** An error with an HTTP status, for what is not a DialsError (a bad request, nothing found). */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly key?: string,
+  ) {
+    super(message);
+  }
+}
+
+const STATUS: Readonly<Record<string, number>> = {
+  AUTH_FAILED: 401,
+  PERMISSION_DENIED: 403,
+  CONFLICT: 409,
+  INVALID_VALUE: 422,
+  PARSE_ERROR: 422,
+  INVALID_ARGUMENT: 400,
+  UNSAFE_KEY: 400,
+  TOO_LARGE: 413,
+  UNSUPPORTED: 405,
+  UNAVAILABLE: 503,
+  TIMEOUT: 504,
+};
+
+/** The JSON error body and status for anything thrown by a handler; never a stack, never a credential. */
+export function sendError(res: Response, error: unknown): void {
+  if (error instanceof HttpError) {
+    res.status(error.status).json({ error: { code: error.code, message: error.message, ...(error.key ? { key: error.key } : {}) } });
+    return;
+  }
+  if (isDialsError(error)) {
+    const refused = (error as { refused?: unknown }).refused;
+    res.status(STATUS[error.code] ?? 500).json({
+      error: { code: error.code, message: error.message, ...(error.key ? { key: error.key } : {}), ...(refused ? { refused } : {}) },
+    });
+    return;
+  }
+  res.status(500).json({ error: { code: 'GENERAL', message: error instanceof Error ? error.message : String(error) } });
+}
+
+/** An async handler whose failures become JSON errors. */
+export function route(fn: (req: SessionRequest, res: Response) => Promise<unknown>): RequestHandler {
+  return (req: Request, res: Response, _next: NextFunction) => {
+    fn(req as SessionRequest, res).then(
+      (body) => {
+        if (body !== undefined && !res.headersSent) res.json(body);
+      },
+      (error: unknown) => sendError(res, error),
+    );
+  };
+}
+
+/** The request body, checked against its schema: a bad one is a 400 naming the field. */
+export function body<T>(req: Request, schema: ZodType<T>): T {
+  const parsed = schema.safeParse(req.body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new HttpError(400, 'INVALID_ARGUMENT', `Bad request: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+/** A query parameter that must be there. */
+export function query(req: Request, name: string): string {
+  const value = req.query[name];
+  if (typeof value !== 'string' || value === '')
+    throw new HttpError(400, 'INVALID_ARGUMENT', `Bad request: the ${name} parameter is missing`);
+  return value;
+}

@@ -1,0 +1,155 @@
+import { isSecretPath, listReleases, loadSchemas, namespaceOf, publishKeys, type Release, redactRaw, type Source } from '@dials/core';
+import { type Router, Router as router } from 'express';
+import { type KeyView, type ReleaseSummary, type Tree, WriteKey } from '../../api/contract.js';
+import { body, HttpError, query, route } from '../http.js';
+
+/** A key's release namespace, as the CLI names it: its first three segments (`config/shop/dev`). */
+export function namespaceForKey(key: string): string {
+  return namespaceOf(key.split('/').filter(Boolean).slice(0, 3).join('/'));
+}
+
+/** A release as the UI shows it: secrets stay redacted. */
+export function summary(release: Release): ReleaseSummary {
+  return {
+    id: release.id,
+    namespace: release.namespace,
+    author: release.author,
+    message: release.message,
+    at: release.at,
+    revision: release.revision,
+    ...(release.state ? { state: release.state } : {}),
+    ...(release.rollbackOf ? { rollbackOf: release.rollbackOf } : {}),
+    ...(release.forced ? { forced: true } : {}),
+    changes: release.changes.map((c) => ({
+      key: c.key,
+      ...(c.before === undefined ? {} : { before: redactRaw(c.key, c.before) }),
+      ...(c.after === undefined ? {} : { after: redactRaw(c.key, c.after) }),
+    })),
+  };
+}
+
+/** The next level under `prefix`: folders with their key counts, and keys. */
+export async function tree(source: Source, prefix: string): Promise<Tree> {
+  const { kvs, revision } = await source.list(prefix);
+  const folders = new Map<string, number>();
+  const keys: string[] = [];
+  for (const kv of kvs) {
+    const rest = kv.key.slice(prefix.length);
+    const slash = rest.indexOf('/');
+    if (slash === -1) keys.push(kv.key);
+    else {
+      const folder = rest.slice(0, slash);
+      folders.set(folder, (folders.get(folder) ?? 0) + 1);
+    }
+  }
+  return {
+    prefix,
+    revision,
+    children: [
+      ...[...folders].map(([name, count]) => ({ name, path: `${prefix}${name}/`, kind: 'folder' as const, count })),
+      ...keys.map((key) => ({ name: key.slice(prefix.length), path: key, kind: 'key' as const })),
+    ],
+  };
+}
+
+/** Releases that changed `key`: those of each namespace the key lies in, newest first. */
+async function historyOf(source: Source, key: string): Promise<ReleaseSummary[]> {
+  const segments = key.split('/').filter(Boolean);
+  const namespaces = segments.slice(0, -1).map((_, i) => segments.slice(0, i + 1).join('/'));
+  const found: Release[] = [];
+  for (const namespace of namespaces.filter((n) => n.includes('/'))) {
+    const releases = await listReleases(source, namespace, { limit: 200 }).catch(() => []);
+    for (const release of releases) if (release.changes.some((c) => c.key === key)) found.push(release);
+  }
+  return found
+    .sort((a, b) => b.revision - a.revision)
+    .slice(0, 20)
+    .map(summary);
+}
+
+/** The routes of the Config view: the tree, search, one key with its rules and history, writes. */
+export function configRoutes(): Router {
+  const r = router();
+  r.get(
+    '/tree',
+    route(async (req) => tree(req.session.source, typeof req.query.prefix === 'string' ? req.query.prefix : '')),
+  );
+  r.get(
+    '/search',
+    route(async (req) => {
+      const needle = query(req, 'q').toLowerCase();
+      const root = typeof req.query.root === 'string' ? req.query.root : '';
+      const keys = (await req.session.source.list(root)).kvs.map((kv) => kv.key).filter((key) => key.toLowerCase().includes(needle));
+      return { keys: keys.slice(0, 100), more: keys.length > 100 };
+    }),
+  );
+  r.get(
+    '/key',
+    route(async (req): Promise<KeyView> => {
+      const key = query(req, 'key');
+      const source = req.session.source;
+      const kv = await source.get(key);
+      const reveal = req.query.reveal === '1';
+      const value = kv === undefined ? undefined : reveal ? kv.value : redactRaw(key, kv.value);
+      const remaining = kv && kv.lease !== '0' ? await source.leases?.remainingMs(kv.lease).catch(() => undefined) : undefined;
+      const schemas = await loadSchemas(source).catch(() => []);
+      const rules = schemas.flatMap((s) => {
+        const rule = key.startsWith(`/${s.namespace}/`) ? s.paths[key.slice(s.namespace.length + 2)] : undefined;
+        if (!rule || !Object.hasOwn(s.paths, key.slice(s.namespace.length + 2))) return [];
+        return [
+          {
+            app: s.app,
+            required: rule.required,
+            ...(rule.jsonSchema ? { jsonSchema: { ...rule.jsonSchema } } : {}),
+            ...(rule.coerce ? { coerce: rule.coerce } : {}),
+            ...(rule.unchecked ? { unchecked: rule.unchecked } : {}),
+          },
+        ];
+      });
+      return {
+        key,
+        ...(value === undefined ? {} : { value }),
+        redacted: kv !== undefined && value !== kv.value,
+        ...(kv ? { modRevision: kv.modRevision } : {}),
+        ...(remaining !== undefined && Number.isFinite(remaining) ? { expiresAt: Date.now() + remaining } : {}),
+        rules,
+        history: await historyOf(source, key),
+      };
+    }),
+  );
+  r.put(
+    '/key',
+    route(async (req) => {
+      const write = body(req, WriteKey);
+      if (write.value === '<redacted>' && isSecretPath(write.key)) {
+        throw new HttpError(
+          422,
+          'INVALID_VALUE',
+          `${write.key}: "<redacted>" is the placeholder of a hidden secret, not a value`,
+          write.key,
+        );
+      }
+      const namespace = namespaceForKey(write.key);
+      const release = await publishKeys(req.session.source, [{ key: write.key, after: write.value }], {
+        namespace,
+        message: write.message,
+        ttlMs: write.ttlMs,
+        force: write.force,
+        ...(req.session.user ? { author: req.session.user } : {}),
+      });
+      return { release: summary(release) };
+    }),
+  );
+  r.delete(
+    '/key',
+    route(async (req) => {
+      const key = query(req, 'key');
+      const release = await publishKeys(req.session.source, [{ key, after: undefined }], {
+        namespace: namespaceForKey(key),
+        ...(req.session.user ? { author: req.session.user } : {}),
+      });
+      return { release: summary(release) };
+    }),
+  );
+  return r;
+}
