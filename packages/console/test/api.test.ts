@@ -17,9 +17,10 @@ async function start(source: Source) {
   dialsConsole = await createConsole({ source, configRoots: ['/config/'], flagRoots: ['/flags/'] });
   const app = express();
   app.use('/console', dialsConsole.router);
-  server = createServer(app);
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server?.address() as AddressInfo).port}/console/api`;
+  const http = createServer(app);
+  server = http;
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}/console/api`;
   let cookie = '';
   let csrf = '';
   const call = async (method: string, path: string, body?: unknown) => {
