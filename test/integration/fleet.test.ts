@@ -34,7 +34,7 @@ describe('fleet awareness against etcd', () => {
     const namespace = prefix.slice(1, -1);
     await etcd.put(`${prefix}port`).value('5432');
     const source = etcdSource({ endpoints: endpoint });
-    const clients: Dials[] = [];
+    const clients: Pick<Dials, 'ready' | 'close'>[] = [];
     for (let i = 0; i < 18; i++) {
       const strict = i % 2 === 0;
       clients.push(

@@ -35,7 +35,7 @@ it("the OpenFeature provider works with OpenTelemetry's MetricsHook: evaluations
     .getMetrics()
     .flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics))
     .filter((m) => m.descriptor.name === 'feature_flag.evaluation_success_total')
-    .flatMap((m) => m.dataPoints);
+    .flatMap((m) => m.dataPoints as { value: unknown; attributes: Record<string, unknown> }[]);
   const byVariant = Object.fromEntries(
     points.map((p) => [String(p.attributes['feature_flag.result.variant'] ?? p.attributes['feature_flag.variant']), p.value]),
   );
