@@ -274,3 +274,20 @@ export const ChangeEvent = z.object({
   changes: z.array(z.object({ key: z.string(), type: z.enum(['put', 'delete']) })),
 });
 export type ChangeEvent = z.infer<typeof ChangeEvent>;
+
+// ---- OFREP API keys ----------------------------------------------------------------------------
+
+/** GET /api/ofrep-keys?namespace=... : the keys of a flags namespace (their hashes and labels; never the keys). */
+export const OfrepKeyList = z.object({
+  namespace: z.string(),
+  keys: z.array(z.object({ hash: z.string(), label: z.string(), createdAt: z.string(), createdBy: z.string() })),
+});
+export type OfrepKeyList = z.infer<typeof OfrepKeyList>;
+
+/** POST /api/ofrep-keys: make a key; the answer holds it once, and never again. */
+export const CreateOfrepKey = z.object({ namespace: z.string().min(1), label: z.string().max(200).optional() });
+export type CreateOfrepKey = z.infer<typeof CreateOfrepKey>;
+export const CreatedOfrepKey = z.object({ key: z.string(), hash: z.string(), namespace: z.string() });
+export type CreatedOfrepKey = z.infer<typeof CreatedOfrepKey>;
+
+/** DELETE /api/ofrep-keys?namespace=...&hash=... : revoke a key; requests with it are refused at once. */
