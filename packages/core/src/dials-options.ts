@@ -1,4 +1,5 @@
-import type { SchemaMap } from './schema.js';
+import { DialsError } from './errors.js';
+import type { SchemaMap, StandardSchemaV1 } from './schema.js';
 import type { Source } from './types.js';
 
 /** One change for `publish()`: a value (validated by the path's schema), raw text, or a delete. */
@@ -57,6 +58,8 @@ export interface DialsOptions<TSchema extends SchemaMap = SchemaMap> {
   readonly instanceId?: string;
   /** How long a process that died stays listed: its report's lease TTL. Default 10 000 ms. */
   readonly reportTtlMs?: number;
+  /** How often this instance's flag usage is reported, when it moved. Default 10 000 ms. */
+  readonly usageReportMs?: number;
 }
 
 /** One path's change within a revision. */
@@ -92,4 +95,29 @@ export interface DialsStats {
   readonly watches: number;
   /** Times a live watch broke (etcd unreachable, a member lost its leader) and was restarted. */
   readonly watchRestarts: number;
+}
+
+/** The prefixes to follow, after refusing options that cannot work (no prefix, a prefix twice, a schema entry that is not a schema). */
+export function checkedPrefixes(options: DialsOptions<SchemaMap>): readonly string[] {
+  const prefixes = options.layers ?? (options.prefix === undefined ? undefined : [options.prefix]);
+  if (!prefixes || prefixes.length === 0) {
+    throw new DialsError('INVALID_ARGUMENT', 'createDials: give `prefix` (e.g. "/config/shop/production/") or `layers`');
+  }
+  if (new Set(prefixes).size !== prefixes.length) {
+    throw new DialsError('INVALID_ARGUMENT', `createDials: a prefix appears twice in layers (${prefixes.join(', ')})`);
+  }
+  for (const [path, schema] of Object.entries(options.schema ?? {})) {
+    if (typeof (schema as Partial<StandardSchemaV1> | undefined)?.['~standard']?.validate !== 'function') {
+      const example =
+        typeof schema === 'object' && schema !== null
+          ? `{ '${path}/${Object.keys(schema)[0] ?? 'port'}': z.number() }`
+          : `{ '${path}': z.number() }`;
+      throw new DialsError(
+        'INVALID_ARGUMENT',
+        `createDials: schema.${path} is not a schema (Standard Schema: zod, valibot, arktype); name paths as keys, e.g. ${example}`,
+        { key: path },
+      );
+    }
+  }
+  return prefixes;
 }

@@ -1,6 +1,15 @@
 import { BehaviorSubject, distinctUntilChanged, Observable, Subject } from 'rxjs';
 import { clusterStatus } from './capabilities.js';
-import type { ChangeSet, ConfigChange, DialsOptions, DialsSnapshot, DialsStats, PublishChange, PublishOptions } from './dials-options.js';
+import {
+  type ChangeSet,
+  type ConfigChange,
+  checkedPrefixes,
+  type DialsOptions,
+  type DialsSnapshot,
+  type DialsStats,
+  type PublishChange,
+  type PublishOptions,
+} from './dials-options.js';
 import { asDialsError, DialsError } from './errors.js';
 import { FleetMember } from './fleet/fleet-member.js';
 import type { FlagUsage } from './fleet/instance-report.js';
@@ -10,7 +19,7 @@ import { FetchCache } from './internal/fetch-cache.js';
 import { LayerSet } from './internal/layer-set.js';
 import { catchSubscriberErrors, releaseSource, retainSource } from './internal/lifecycle.js';
 import { PathSubscribers } from './internal/path-subscribers.js';
-import { readSnapshotFile, SnapshotWriter } from './internal/snapshot-file.js';
+import { restoreSnapshot, SnapshotWriter } from './internal/snapshot-file.js';
 import { type LockOptions, withLock } from './locks.js';
 import { configChanges, publishKeys } from './publish.js';
 import { getRelease, type ListReleasesOptions, listReleases, namespaceOf, type Release } from './releases.js';
@@ -75,13 +84,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   readonly config$: Observable<ConfigOf<TSchema>>;
 
   constructor(options: DialsOptions<TSchema>) {
-    const prefixes = options.layers ?? (options.prefix === undefined ? undefined : [options.prefix]);
-    if (!prefixes || prefixes.length === 0) {
-      throw new DialsError('INVALID_ARGUMENT', 'createDials: give `prefix` (e.g. "/config/shop/production/") or `layers`');
-    }
-    if (new Set(prefixes).size !== prefixes.length) {
-      throw new DialsError('INVALID_ARGUMENT', `createDials: a prefix appears twice in layers (${prefixes.join(', ')})`);
-    }
+    const prefixes = checkedPrefixes(options);
     this.source = options.source;
     this.prefixes = [...prefixes];
     const cacheTtlMs = options.cacheTtlMs ?? 300_000;
@@ -327,7 +330,8 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
 
   private async start(): Promise<void> {
     this.assertOpen();
-    const restored = this.snapshotFile !== undefined && (await this.restoreSnapshot(this.snapshotFile));
+    const restored =
+      this.snapshotFile !== undefined && (await restoreSnapshot(this.snapshotFile, this.prefixes, this.state, (e) => this.report(e)));
     try {
       await this.source.connect();
     } catch (error) {
@@ -368,19 +372,6 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     this.generation$.next(this.state.generation);
     this.writer?.schedule();
     this.fleet?.changed();
-  }
-
-  /** Start from the last known good values in `file`; true when it had them. */
-  private async restoreSnapshot(file: string): Promise<boolean> {
-    try {
-      const content = await readSnapshotFile(file, this.prefixes);
-      if (!content) return false;
-      this.state.restore(content.layers, content.revision);
-      return true;
-    } catch (error) {
-      this.report(asDialsError(error, 'SNAPSHOT', { endpoint: file }));
-      return false;
-    }
   }
 
   private assertOpen(): void {

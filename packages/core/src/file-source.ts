@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { DialsError, messageOf } from './errors.js';
+import { duplicateJsonKey } from './internal/json-duplicates.js';
 import { KvStore } from './internal/kv-store.js';
 import { storeSource } from './memory-source.js';
 import type { Source } from './types.js';
@@ -109,19 +110,35 @@ export function fileSource(path: string, options: FileSourceOptions = {}): Sourc
 
 function parseDocument(file: string, text: string): unknown {
   const ext = extname(file).toLowerCase();
-  if (ext === '.json') return JSON.parse(text);
+  if (ext === '.json') {
+    const document: unknown = JSON.parse(text);
+    const twice = duplicateJsonKey(text);
+    if (twice !== undefined) throw new DialsError('PARSE_ERROR', `the key ${twice} appears twice`, { key: twice, endpoint: file });
+    return document;
+  }
   return parseYaml(text);
 }
 
-/** `{a: {b: 1}, c: [1]}` → `a/b` = `1`, `c` = `[1]`. Values are JSON text. */
-export function* flattenDocument(document: unknown, path = ''): Generator<readonly [string, string]> {
+/**
+ * `{a: {b: 1}, c: [1]}` → `a/b` = `1`, `c` = `[1]`. Values are JSON text. Two values for one path
+ * (`{"a/b": 1, "a": {"b": 2}}`) are refused, naming it: which one would win is not for us to guess.
+ */
+export function* flattenDocument(document: unknown): Generator<readonly [string, string]> {
+  const seen = new Set<string>();
+  for (const entry of flatten(document, '')) {
+    if (seen.has(entry[0]))
+      throw new DialsError('PARSE_ERROR', `the document gives ${entry[0]} twice (as "a/b" and as a: {b}?)`, { key: entry[0] });
+    seen.add(entry[0]);
+    yield entry;
+  }
+}
+
+function* flatten(document: unknown, path: string): Generator<readonly [string, string]> {
   if (document === null || document === undefined) return;
   if (typeof document !== 'object' || Array.isArray(document)) {
     if (path === '') throw new DialsError('PARSE_ERROR', 'the document must be an object of keys');
     yield [path, JSON.stringify(document)];
     return;
   }
-  for (const [name, value] of Object.entries(document)) {
-    yield* flattenDocument(value, path === '' ? name : `${path}/${name}`);
-  }
+  for (const [name, value] of Object.entries(document)) yield* flatten(value, path === '' ? name : `${path}/${name}`);
 }

@@ -15,11 +15,12 @@ export { type EtcdHttpSourceOptions, etcdHttpSource } from './etcd-http-source.j
 export { EtcdSource, type EtcdSourceOptions, etcdSource, parseEndpoints } from './etcd-source.js';
 export { type FileSourceOptions, fileSource, flattenDocument } from './file-source.js';
 export { type FleetStatus, fleetStatus, type RefusedAcrossFleet } from './fleet/fleet-status.js';
-export { type FlagUsage, INSTANCES_PREFIX, type InstanceReport } from './fleet/instance-report.js';
+export { FLAG_USAGE_PREFIX, type FlagUsage, INSTANCES_PREFIX, type InstanceReport } from './fleet/instance-report.js';
 export { checkWrites, type SchemaRefusal } from './fleet/schema-check.js';
 export { describeSchema, loadSchemas, type PathRule, type RegisteredSchema, SCHEMAS_PREFIX } from './fleet/schema-registry.js';
 export { type HealthReport, healthOf } from './health.js';
 export { buildConfigTree, type ConfigTreeOptions } from './internal/config-tree.js';
+export { duplicateJsonKey } from './internal/json-duplicates.js';
 export { releaseSource, retainSource } from './internal/lifecycle.js';
 export { type HeldLock, type LockOptions, withLock } from './locks.js';
 export { type MemorySourceOptions, memorySource } from './memory-source.js';
@@ -36,7 +37,7 @@ export {
 } from './releases.js';
 export { rollbackPlan, rollbackRelease } from './rollback.js';
 export type { ConfigOf, InferOutput, SchemaMap, StandardIssue, StandardResult, StandardSchemaV1, ValueAt } from './schema.js';
-export { DEFAULT_SECRET_PATTERN, DEFAULT_SECRETS, holdsSecret, isSecretPath, REDACTED, redactRaw } from './secrets.js';
+export { DEFAULT_SECRET_PATTERN, DEFAULT_SECRETS, holdsSecret, isSecretPath, REDACTED, redactRaw, shownValue } from './secrets.js';
 export type {
   Capabilities,
   CapabilityName,

@@ -45,11 +45,12 @@ export async function rollbackPlan(source: Source, release: Release): Promise<Ke
 export async function rollbackRelease(
   source: Source,
   release: Release,
-  options: Pick<PublishKeysOptions, 'author' | 'message'> = {},
+  options: Pick<PublishKeysOptions, 'author' | 'message' | 'force'> = {},
 ): Promise<Release> {
   const plan = await rollbackPlan(source, release);
   return publishKeys(source, plan, {
     author: options.author,
+    force: options.force,
     message: options.message ?? `rollback of ${release.id}${release.message ? ` (${release.message})` : ''}`,
     namespace: release.namespace,
     rollbackOf: release.id,

@@ -38,3 +38,13 @@ describe('Dials status with refused keys', () => {
     await dials.close();
   });
 });
+
+describe('createDials options', () => {
+  it('refuses a schema entry that is not a schema (a nested object), naming the path and how to write it', () => {
+    const source = memorySource({ initial: {} });
+    const nested = { db: { port: z.number() } } as unknown as Record<string, z.ZodNumber>;
+    expect(() => createDials({ source, prefix: '/c/', schema: nested })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', key: 'db', message: expect.stringContaining("{ 'db/port': z.number() }") }),
+    );
+  });
+});

@@ -54,4 +54,24 @@ describe('fileSource', () => {
     await expect(list.ready()).rejects.toMatchObject({ code: 'PARSE_ERROR' });
     await list.close();
   });
+
+  it('refuses an edit that gives a key twice (JSON, YAML, or "a/b" beside a: {b}), naming it; the last good content stays', async () => {
+    const file = join(dir, 'dials.json');
+    writeFileSync(file, JSON.stringify({ level: 'info' }));
+    const dials = createDials({ source: fileSource(file), prefix: '' });
+    await dials.ready();
+    for (const text of ['{"level": "debug", "level": "warn"}', '{"db/port": 1, "db": {"port": 2}}']) {
+      const reported = firstValueFrom(dials.errors$);
+      writeFileSync(file, text);
+      const error: DialsError = await reported;
+      expect(error).toMatchObject({ code: 'PARSE_ERROR', message: expect.stringMatching(/level appears twice|db\/port twice/) });
+      expect(dials.get('level')).toBe('info');
+    }
+    await dials.close();
+    const yaml = join(dir, 'twice.yaml');
+    writeFileSync(yaml, 'level: info\nlevel: debug\n');
+    const fromYaml = createDials({ source: fileSource(yaml), prefix: '' });
+    await expect(fromYaml.ready()).rejects.toMatchObject({ code: 'PARSE_ERROR', message: expect.stringContaining('level') });
+    await fromYaml.close();
+  });
 });

@@ -44,6 +44,8 @@ export interface FlagsOptions {
   readonly instanceId?: string;
   /** As in `createDials`. */
   readonly reportTtlMs?: number;
+  /** As in `createDials`: how often flag usage is reported, when it moved. Default 10 000 ms. */
+  readonly usageReportMs?: number;
 }
 
 /** The flags whose definitions changed in one revision. */
@@ -101,6 +103,7 @@ export class Flags<TFlags extends FlagTypes = FlagTypes> {
       labels: options.labels,
       instanceId: options.instanceId,
       reportTtlMs: options.reportTtlMs,
+      usageReportMs: options.usageReportMs,
     });
     if (this.counters) this.dials.reportUsage(() => this.usage());
     this.changes$ = this.changesSubject.asObservable();

@@ -1,5 +1,5 @@
-import { memorySource } from '@dials/core';
-import { describe, expect, it } from 'vitest';
+import { FLAG_USAGE_PREFIX, memorySource } from '@dials/core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createFlags } from '../src/index.js';
 
 const rollout = {
@@ -44,5 +44,41 @@ describe('flag usage', () => {
     expect(uncounted.usage()).toEqual({});
     expect([...uncounted.evaluationCounts()]).toEqual([]);
     await uncounted.close();
+  });
+
+  describe('the lasting record of when a flag was last evaluated', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('is written with the usage report, outlives the instance, and is refreshed at most hourly', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'Date'] });
+      const source = memorySource({ initial: { '/flags/shop/prod/beta': rollout, '/flags/shop/prod/theme': constant } });
+      const flags = createFlags({ source, prefix: '/flags/shop/prod/', report: true, app: 'shop' });
+      await flags.ready();
+      const key = `${FLAG_USAGE_PREFIX}flags/shop/prod/beta`;
+      const record = async () => {
+        const kv = await source.get(key);
+        return kv && { ...(JSON.parse(kv.value) as { lastEvaluated: string; app: string }), revision: kv.modRevision, lease: kv.lease };
+      };
+      flags.isEnabled('beta', { targetingKey: 'vip' });
+      await vi.advanceTimersByTimeAsync(10_300); // the usage report's interval, then its throttle
+      const first = await record();
+      // Not bound to the instance's lease (its report is): it outlives the process.
+      expect(first).toMatchObject({ app: 'shop', lastEvaluated: expect.any(String), lease: '0' });
+      const [report] = (await source.list('/dials/instances/flags/shop/prod/')).kvs;
+      expect(report?.lease).not.toBe('0');
+      expect(await source.get(`${FLAG_USAGE_PREFIX}flags/shop/prod/theme`)).toBeUndefined(); // never evaluated
+
+      flags.isEnabled('beta', { targetingKey: 'u1' });
+      await vi.advanceTimersByTimeAsync(10_300);
+      expect((await record())?.revision).toBe(first?.revision); // within the hour: not rewritten
+
+      await vi.advanceTimersByTimeAsync(3_600_000);
+      flags.isEnabled('beta', { targetingKey: 'u2' });
+      await vi.advanceTimersByTimeAsync(10_300);
+      const later = await record();
+      expect(later?.revision).toBeGreaterThan(first?.revision ?? Infinity);
+      expect(Date.parse(later?.lastEvaluated ?? '')).toBeGreaterThan(Date.parse(first?.lastEvaluated ?? ''));
+      await flags.close();
+    });
   });
 });

@@ -33,6 +33,7 @@ export class FleetMember {
       prefixes,
       labels: { ...options.labels },
       ...(options.reportTtlMs === undefined ? {} : { ttlMs: options.reportTtlMs }),
+      ...(options.usageReportMs === undefined ? {} : { usageIntervalMs: options.usageReportMs }),
       report,
     });
   }

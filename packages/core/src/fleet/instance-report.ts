@@ -5,6 +5,13 @@ import { DIALS_VERSION } from '../version.js';
 
 /** Where instances report: `/dials/instances/<namespace>/<instanceId>`, bound to each process's lease. */
 export const INSTANCES_PREFIX = '/dials/instances/';
+/**
+ * When any instance last evaluated each flag: `/dials/flag-usage/<namespace>/<flag>`. Not bound to
+ * a lease, so it outlives restarts: what `dials flags stale --unused-for 30d` judges by.
+ */
+export const FLAG_USAGE_PREFIX = '/dials/flag-usage/';
+/** A flag's lasting record is refreshed at most this often per process. */
+const LAST_SEEN_EVERY_MS = 3_600_000;
 
 /** One flag's use in one process: evaluations by variant and reason, and when it was last evaluated. */
 export interface FlagUsage {
@@ -64,6 +71,8 @@ export class InstanceReporter {
   private usageTimer: ReturnType<typeof setInterval> | undefined;
   private lastUsage = '';
   private writing: Promise<void> = Promise.resolve();
+  /** When this process last wrote each flag's lasting record. */
+  private readonly lastSeenWritten = new Map<string, number>();
   private closed = false;
   private failedOnce = false;
   /** The state to report; set by the owner. */
@@ -147,10 +156,24 @@ export class InstanceReporter {
       await this.source.put(this.key, JSON.stringify(report), { lease: lease.id });
       this.lastUsage = JSON.stringify(report.flags ?? {});
       this.failedOnce = false;
+      await this.writeLastSeen(report);
     } catch (error) {
       // A report that cannot be written must never trouble the app: say it once, try again on the next change.
       if (!this.failedOnce) this.options.report(asDialsError(error, 'GENERAL', { key: this.key }));
       this.failedOnce = true;
+    }
+  }
+
+  /** Refresh the lasting record of each flag evaluated since this process last wrote it (at most hourly). */
+  private async writeLastSeen(report: InstanceReport): Promise<void> {
+    const now = Date.now();
+    for (const [flag, usage] of Object.entries(report.flags ?? {})) {
+      if (!usage.lastEvaluated) continue;
+      const written = this.lastSeenWritten.get(flag);
+      if (written !== undefined && now - written < LAST_SEEN_EVERY_MS) continue;
+      this.lastSeenWritten.set(flag, now);
+      const record = { flag, lastEvaluated: usage.lastEvaluated, instance: report.id, app: report.app };
+      await this.source.put(`${FLAG_USAGE_PREFIX}${report.namespace}/${flag}`, JSON.stringify(record));
     }
   }
 
@@ -173,12 +196,13 @@ export class InstanceReporter {
     retry();
   }
 
-  /** Remove the report at once (the lease is revoked). */
+  /** Remove the report at once (the lease is revoked); first record the flags used since the last report (a short job's too). */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.usageTimer) clearInterval(this.usageTimer);
     await this.writing;
+    await this.writeLastSeen(this.snapshot()).catch(() => undefined);
     await this.lease?.revoke().catch(() => undefined);
     this.lease = undefined;
   }

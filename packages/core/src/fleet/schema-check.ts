@@ -85,12 +85,20 @@ export async function checkWrites(
 ): Promise<SchemaRefusal[]> {
   const targets = changes.filter((c) => !c.key.startsWith('/dials/'));
   if (targets.length === 0) return [];
-  let schemas: RegisteredSchema[];
-  try {
-    schemas = await loadSchemas(source);
-  } catch (error) {
-    if (isDialsError(error) && error.code === 'PERMISSION_DENIED') return [];
-    throw error;
+  // The namespaces a key can lie in: its first one to four segments (apps name theirs by their prefix).
+  const namespaces = new Set<string>();
+  for (const change of targets) {
+    const segments = change.key.split('/').filter(Boolean);
+    for (let depth = 1; depth < Math.min(segments.length, 5); depth++) namespaces.add(segments.slice(0, depth).join('/'));
+  }
+  const schemas: RegisteredSchema[] = [];
+  for (const namespace of namespaces) {
+    try {
+      schemas.push(...(await loadSchemas(source, [namespace])));
+    } catch (error) {
+      // A role that may not read a namespace's schemas is not checked against them: grant the read (dials rbac).
+      if (!(isDialsError(error) && error.code === 'PERMISSION_DENIED')) throw error;
+    }
   }
   const refusals = new Map<string, { key: string; apps: string[]; message: string }>();
   for (const change of targets) {

@@ -75,14 +75,21 @@ export async function registerSchema(source: Source, schema: RegisteredSchema): 
   return true;
 }
 
-/** Every registered schema (of every namespace); unreadable entries are left out. */
-export async function loadSchemas(source: Source): Promise<RegisteredSchema[]> {
-  const { kvs } = await source.list(SCHEMAS_PREFIX);
+/**
+ * The registered schemas: of every namespace, or (with `namespaces`) of those only, so that a role
+ * granted one namespace's schemas can read them. Unreadable entries are left out.
+ */
+export async function loadSchemas(source: Source, namespaces?: readonly string[]): Promise<RegisteredSchema[]> {
+  const prefixes = namespaces ? namespaces.map((n) => `${SCHEMAS_PREFIX}${n}/`) : [SCHEMAS_PREFIX];
+  const kvs = (await Promise.all(prefixes.map((prefix) => source.list(prefix)))).flatMap((range) => range.kvs);
   const out: RegisteredSchema[] = [];
   for (const kv of kvs) {
     try {
       const schema = JSON.parse(kv.value) as RegisteredSchema;
-      if (typeof schema.app === 'string' && typeof schema.namespace === 'string' && typeof schema.paths === 'object') out.push(schema);
+      if (typeof schema.app !== 'string' || typeof schema.namespace !== 'string' || typeof schema.paths !== 'object') continue;
+      // A namespace's prefix also lists the namespaces below it: keep the asked ones only.
+      if (namespaces && !namespaces.includes(schema.namespace)) continue;
+      out.push(schema);
     } catch {
       // a broken entry checks nothing; `dials fleet` shows it
     }

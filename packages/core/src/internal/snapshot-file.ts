@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DialsError, messageOf } from '../errors.js';
+import { asDialsError, DialsError, messageOf } from '../errors.js';
 import type { ConfigState } from './config-state.js';
 
 /** What the last-known-good file holds: the raw text of every key, per layer prefix. */
@@ -51,6 +51,24 @@ function isContent(value: unknown): value is SnapshotFileContent {
 }
 
 /** Write the file atomically: a reader (or a crash) never sees half of it. */
+/** Put the last known good values of `file` into `state`; true when it had them. A broken file is reported, not thrown. */
+export async function restoreSnapshot(
+  file: string,
+  prefixes: readonly string[],
+  state: ConfigState,
+  report: (error: DialsError) => void,
+): Promise<boolean> {
+  try {
+    const content = await readSnapshotFile(file, prefixes);
+    if (!content) return false;
+    state.restore(content.layers, content.revision);
+    return true;
+  } catch (error) {
+    report(asDialsError(error, 'SNAPSHOT', { endpoint: file }));
+    return false;
+  }
+}
+
 export async function writeSnapshotFile(file: string, content: SnapshotFileContent): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
