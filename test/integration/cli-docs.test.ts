@@ -70,6 +70,7 @@ async function seed(): Promise<void> {
 // Examples whose documented outcome is not 0, and why.
 const EXIT_OTHER: Record<string, number> = {
   'dials diff /config/shop/staging/ /config/shop/production/ --exit-code': 1, // the two differ: that is what it reports
+  'dials rollback 1234 --namespace config/shop/dev -m "bad port"': 2, // it asks first; off a terminal it wants --yes
 };
 
 let cwd: string;

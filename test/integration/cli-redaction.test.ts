@@ -70,7 +70,7 @@ const commands: [string, Printer, boolean, boolean?][] = [
     false,
     true,
   ],
-  ['rollback', async (x) => dials('rollback', await freshRelease('rollback'), '--namespace', `${p}rollback/`, ...x), false, true],
+  ['rollback', async (x) => dials('rollback', await freshRelease('rollback'), '--namespace', `${p}rollback/`, '--yes', ...x), false, true],
   ['flags eval', (x) => dials('flags', 'eval', 'api-token', '--prefix', `${p}flags/`, ...x), true],
   [
     'watch',

@@ -82,4 +82,48 @@ describe('history', () => {
     expect(all.data.namespaces).toContainEqual(expect.objectContaining({ namespace: namespaceOf(p), releases: 1 }));
     expect((await dials('history')).stdout).toContain(namespaceOf(p));
   });
+
+  it('lists the readable records and names each unreadable one on stderr; marks forced releases', async () => {
+    const p = uniquePrefix('cli-history');
+    const ns = namespaceOf(p);
+    expect((await dials('set', `${p}config/k`, '1', '--namespace', ns)).code).toBe(0);
+    await etcdctl('put', `/dials/releases/${ns}/00000000000000000001`, 'not json');
+    const listed = await json('history', p);
+    expect(listed.code).toBe(0);
+    expect(listed.data.releases).toHaveLength(1);
+    expect(listed.data.skipped).toEqual([{ key: `/dials/releases/${ns}/00000000000000000001`, reason: expect.any(String) }]);
+    expect(listed.stderr).toContain(`skipped: /dials/releases/${ns}/00000000000000000001`);
+    expect((await dials('history', p)).stderr).toContain('skipped:');
+
+    // An app's registered schema refuses a value; --force writes it, and history marks it.
+    const schema = {
+      app: 'shop',
+      namespace: ns,
+      hash: 'h',
+      updatedAt: new Date().toISOString(),
+      paths: { 'config/k': { jsonSchema: { type: 'number', maximum: 10 }, required: false } },
+    };
+    await etcdctl('put', `/dials/schemas/${ns}/shop`, JSON.stringify(schema));
+    const refused = await dials('set', `${p}config/k`, '99', '--namespace', ns);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('refused by shop');
+    expect((await dials('set', `${p}config/k`, '99', '--namespace', ns, '--force')).stdout).toContain('forced past:');
+    expect((await dials('history', p)).stdout).toMatch(/^\d+ .*\[forced\]/m);
+  });
+});
+
+describe('import of a document that gives a key twice', () => {
+  it.each([
+    ['twice.json', '{"db": {"port": 1, "port": 2}}', 'db/port appears twice'],
+    ['slash.json', '{"db/port": 1, "db": {"port": 2}}', 'db/port twice'],
+    ['twice.yaml', 'db:\n  port: 1\n  port: 2\n', 'unique'],
+  ])('%s is refused, naming the key, and nothing is written', async (name, text, message) => {
+    const p = uniquePrefix('cli-twice');
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    const run = await dials('import', file, '--prefix', p, '--apply');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(message);
+    expect(await etcdctl('get', '--prefix', p)).toBe('');
+  });
 });

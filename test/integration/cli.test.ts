@@ -143,7 +143,13 @@ describe('dials import/export/diff/sync/history/rollback', () => {
     const namespace = synced.data.release.namespace;
     const history = (await json('history', '--namespace', namespace)).data.releases;
     expect(history[0]).toMatchObject({ message: 'promote', author: 'tester' });
-    expect((await dials('rollback', history[0].id, '--namespace', namespace)).code).toBe(0);
+    // Off a terminal, rollback shows what it would write and writes nothing without --yes.
+    const asked = await dials('rollback', history[0].id, '--namespace', namespace);
+    expect(asked.code).toBe(2);
+    expect(asked.stderr).toContain(`${production}a → (deleted)`);
+    expect(asked.stderr).toContain('pass --yes');
+    expect(await etcdctl('get', `${production}a`, '--print-value-only')).not.toBe('');
+    expect((await dials('rollback', history[0].id, '--namespace', namespace, '--yes')).code).toBe(0);
     expect(await etcdctl('get', `${production}c`, '--print-value-only')).toBe('4\n');
     expect(await etcdctl('get', `${production}a`)).toBe('');
     expect((await dials('history', '--namespace', namespace)).stdout).toContain('rolls back');

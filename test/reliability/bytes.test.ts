@@ -1,5 +1,6 @@
 import { createDials, type DialsError, etcdSource, getRelease, publishKeys, rollbackRelease } from '@dials/core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runDials, runJson } from '../helpers/cli.js';
 import { rawClient, uniquePrefix } from '../helpers/keys.js';
 
 const endpoint = inject('etcdEndpoint');
@@ -49,5 +50,24 @@ describe('keys and values that are not UTF-8', () => {
     expect(await etcd.get(`${prefix}src`).buffer()).toEqual(original);
     expect(release.changes[0]).toMatchObject({ binary: { after: true } });
     await source.close();
+  });
+
+  it('the CLI shows bytes as their size and base64, diffs them by bytes, syncs them byte for byte, and export refuses them', async () => {
+    const p = uniquePrefix('cli-bytes');
+    const original = bytes([0xe9, 0x00, 0x1b, 0x41]);
+    await etcd.put(`${p}a/bin`).value(original);
+    await etcd.put(`${p}b/bin`).value('é\u0000\u001bA'); // the same characters as UTF-8 text: other bytes
+    const got = await runDials(endpoint, ['get', `${p}a/bin`]);
+    expect(got.stdout.trim()).toBe(`<4 bytes, not UTF-8: base64 ${original.toString('base64')}>`);
+    expect((await runJson(endpoint, ['get', `${p}a/bin`])).data).toMatchObject({ binary: true, base64: original.toString('base64') });
+    expect((await runDials(endpoint, ['ls', p])).stdout).toContain('bin = <4 bytes, not UTF-8');
+    const diff = await runJson(endpoint, ['diff', `${p}a/`, `${p}b/`]);
+    expect(diff.data.differ.map((d: { path: string }) => d.path)).toEqual(['bin']);
+    expect((await runDials(endpoint, ['sync', `${p}a/`, `${p}b/`, '--apply'])).code).toBe(0);
+    expect(await etcd.get(`${p}b/bin`).buffer()).toEqual(original);
+    expect((await runJson(endpoint, ['diff', `${p}a/`, `${p}b/`])).data.same).toBe(1);
+    const exported = await runDials(endpoint, ['export', `${p}a/`]);
+    expect(exported.code).toBe(2);
+    expect(exported.stderr).toContain(`${p}a/bin holds bytes that are not UTF-8`);
   });
 });

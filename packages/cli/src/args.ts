@@ -21,9 +21,21 @@ export function decode(raw: string): unknown {
   }
 }
 
-/** Values of secret keys (password, token, apiKey, ...) are shown only with --show-secrets. */
-export function shown(ctx: Context, key: string, value: string | undefined): string | undefined {
-  return value === undefined || ctx.values['show-secrets'] === true || !isSecretPath(key) ? value : REDACTED;
+/** A value that is not UTF-8 (`KeyValue.binary`, one byte per character): its size and base64, never raw bytes on a terminal. */
+export function binaryText(value: string): string {
+  return `<${value.length} bytes, not UTF-8: base64 ${Buffer.from(value, 'latin1').toString('base64')}>`;
+}
+
+/** Whether two stored values hold the same bytes: `é` as text and the byte 0xE9 (binary) do not. */
+export function sameBytes(a: { value: string; binary?: boolean }, b: { value: string; binary?: boolean }): boolean {
+  return a.value === b.value && (a.binary ?? false) === (b.binary ?? false);
+}
+
+/** Values of secret keys (password, token, apiKey, ...) are shown only with --show-secrets; binary values as `binaryText`. */
+export function shown(ctx: Context, key: string, value: string | undefined, binary = false): string | undefined {
+  if (value === undefined) return undefined;
+  if (ctx.values['show-secrets'] !== true && isSecretPath(key)) return REDACTED;
+  return binary ? binaryText(value) : value;
 }
 
 /**

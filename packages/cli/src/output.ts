@@ -39,14 +39,26 @@ export interface Output {
   line(text: string): void;
 }
 
+/**
+ * Text for a terminal: control characters that a key, value, author or message could carry
+ * (`ESC]…` sets the title, `ESC[2J` clears the screen, a bare `CR` overwrites a line) are shown as
+ * `\xNN`. Only our own colours (`ESC[<n>m`) and newlines and tabs pass.
+ */
+export function visible(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  return text.replace(/\u001b\[[0-9;]*m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (match) =>
+    match.length > 1 ? match : `\\x${(match.codePointAt(0) as number).toString(16).padStart(2, '0')}`,
+  );
+}
+
 export function makeOutput(json: boolean): Output {
   return {
     json,
     result(data, human) {
-      process.stdout.write(json ? `${JSON.stringify(data)}\n` : `${human()}\n`);
+      process.stdout.write(json ? `${JSON.stringify(data)}\n` : `${visible(human())}\n`);
     },
     line(text) {
-      if (!json) process.stdout.write(`${text}\n`);
+      if (!json) process.stdout.write(`${visible(text)}\n`);
     },
   };
 }
@@ -85,7 +97,7 @@ export function fail(error: unknown, json: boolean, command?: string): number {
   if (json) process.stdout.write(`${JSON.stringify({ error: { code: kind, message, ...(where ? { command: where } : {}) } })}\n`);
   else {
     const hint = code === EXIT.usage ? `\n${color.dim(`Run 'dials ${where ? `${where} ` : ''}--help' for usage.`)}` : '';
-    process.stderr.write(`${color.red(where ? `dials ${where}:` : 'dials:')} ${message}${hint}\n`);
+    process.stderr.write(`${color.red(where ? `dials ${where}:` : 'dials:')} ${visible(message)}${hint}\n`);
   }
   return code;
 }

@@ -4,6 +4,9 @@ import { UsageError } from './output.js';
 
 type ParserTable = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
+/** `-5`, `-0.25`, `-1e3`: numbers, whatever their sign. */
+const NEGATIVE = /^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
 function parserTable(options: OptionTable): ParserTable {
   const table: ParserTable = {};
   for (const [name, spec] of Object.entries(options))
@@ -53,13 +56,25 @@ export function parseCommand(name: string, command: Command, argv: readonly stri
     rest = argv.slice(split + 1);
   }
   const options: OptionTable = { ...COMMON_OPTIONS, ...command.options };
-  const { values, positionals, tokens } = parseArgs({
-    args: [...own],
+  // A negative number (`dials set KEY -5`) is a value, not an option: parseArgs would read `-5` as `-5`.
+  const negatives = new Map<string, string>();
+  const args = own.map((arg, i) => {
+    if (!NEGATIVE.test(arg)) return arg;
+    const stand = `\u0000${i}`;
+    negatives.set(stand, arg);
+    return stand;
+  });
+  const back = (value: string) => negatives.get(value) ?? value;
+  const parsed = parseArgs({
+    args,
     options: parserTable(options),
     strict: false,
     allowPositionals: true,
     tokens: true,
   });
+  const tokens = parsed.tokens;
+  const positionals = parsed.positionals.map(back);
+  const values = Object.fromEntries(Object.entries(parsed.values).map(([k, v]) => [k, typeof v === 'string' ? back(v) : v]));
   const first = positionals[0];
   const subcommand = first !== undefined && command.subcommands && Object.hasOwn(command.subcommands, first) ? first : undefined;
   const allowed = subcommand ? new Set([...Object.keys(COMMON_OPTIONS), ...(command.subcommands?.[subcommand]?.options ?? [])]) : undefined;

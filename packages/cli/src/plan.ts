@@ -1,5 +1,5 @@
 import { type KeyChange, type KeyValue, type RangeResult, REDACTED } from '@dials/core';
-import { shown } from './args.js';
+import { sameBytes, shown } from './args.js';
 import type { Context, OptionTable } from './command.js';
 import { color, DataError } from './output.js';
 import { namespaceFor, RELEASE_OPTIONS, write } from './write.js';
@@ -16,24 +16,37 @@ export interface Plan {
   readonly put: [string, string, string | undefined][];
   readonly remove: [string, string][];
   readonly same: number;
+  /** Paths whose value (wanted or current) is bytes that are not UTF-8. */
+  readonly binary: ReadonlySet<string>;
+  readonly binaryBefore: ReadonlySet<string>;
 }
 
-/** What makes `current` (full keys under `prefix`) equal `wanted` (paths). */
-export function plan(wanted: ReadonlyMap<string, string>, current: readonly KeyValue[], prefix: string, remove: boolean): Plan {
-  const existing = new Map(current.map((kv) => [kv.key.slice(prefix.length), kv.value]));
+/** What makes `current` (full keys under `prefix`) equal `wanted` (paths; those in `binary` are bytes). */
+export function plan(
+  wanted: ReadonlyMap<string, string>,
+  current: readonly KeyValue[],
+  prefix: string,
+  remove: boolean,
+  binary: ReadonlySet<string> = new Set(),
+): Plan {
+  const existing = new Map(current.map((kv) => [kv.key.slice(prefix.length), kv]));
   const put: [string, string, string | undefined][] = [];
   let same = 0;
   for (const [path, value] of wanted) {
     const before = existing.get(path);
-    if (before === value) same++;
-    else put.push([path, value, before]);
+    if (before && sameBytes(before, { value, binary: binary.has(path) })) same++;
+    else put.push([path, value, before?.value]);
   }
-  const removeList = remove ? [...existing].filter(([path]) => !wanted.has(path)) : [];
-  return { put, remove: removeList, same };
+  const removeList: [string, string][] = remove
+    ? [...existing].filter(([path]) => !wanted.has(path)).map(([path, kv]) => [path, kv.value])
+    : [];
+  const binaryBefore = new Set([...existing].filter(([, kv]) => kv.binary).map(([path]) => path));
+  return { put, remove: removeList, same, binary, binaryBefore };
 }
 
 function printPlan(ctx: Context, p: Plan, prefix: string, apply: boolean) {
-  const show = (path: string, value: string | undefined) => shown(ctx, prefix + path, value);
+  const show = (path: string, value: string | undefined, before = false) =>
+    shown(ctx, prefix + path, value, (before ? p.binaryBefore : p.binary).has(path));
   const nothing = p.put.length === 0 && p.remove.length === 0;
   ctx.out.result(
     {
@@ -41,7 +54,7 @@ function printPlan(ctx: Context, p: Plan, prefix: string, apply: boolean) {
       put: p.put.map(([path, value, before]) => ({
         key: prefix + path,
         value: show(path, value),
-        ...(before === undefined ? {} : { before: show(path, before) }),
+        ...(before === undefined ? {} : { before: show(path, before, true) }),
       })),
       delete: p.remove.map(([path]) => prefix + path),
       unchanged: p.same,
@@ -52,9 +65,9 @@ function printPlan(ctx: Context, p: Plan, prefix: string, apply: boolean) {
         ...p.put.map(([path, value, before]) =>
           before === undefined
             ? `${color.green('+')} ${prefix}${path} = ${show(path, value)}`
-            : `${color.yellow('~')} ${prefix}${path}: ${show(path, before)} ${color.dim('→')} ${show(path, value)}`,
+            : `${color.yellow('~')} ${prefix}${path}: ${show(path, before, true)} ${color.dim('→')} ${show(path, value)}`,
         ),
-        ...p.remove.map(([path, before]) => `${color.red('-')} ${prefix}${path} = ${show(path, before)}`),
+        ...p.remove.map(([path, before]) => `${color.red('-')} ${prefix}${path} = ${show(path, before, true)}`),
         color.dim(
           `${p.put.length} to write, ${p.remove.length} to delete, ${p.same} unchanged${
             nothing ? (apply ? ': nothing to change (no release recorded)' : '') : apply ? '' : ' (dry run: add --apply to write)'
@@ -74,6 +87,7 @@ export async function applyPlan(
   wanted: ReadonlyMap<string, string>,
   current: RangeResult,
   prefix: string,
+  binary: ReadonlySet<string> = new Set(),
 ): Promise<number> {
   const placeholders = [...wanted]
     .filter(([, value]) => value === REDACTED || value === JSON.stringify(REDACTED))
@@ -82,14 +96,14 @@ export async function applyPlan(
     throw new DataError(
       `refusing to write the redaction placeholder ${JSON.stringify(REDACTED)} as the value of ${placeholders.join(', ')}: export with --show-secrets for a copy to import`,
     );
-  const p = plan(wanted, current.kvs, prefix, ctx.values.delete === true);
+  const p = plan(wanted, current.kvs, prefix, ctx.values.delete === true, binary);
   const apply = ctx.values.apply === true;
   if (!apply || (p.put.length === 0 && p.remove.length === 0)) {
     printPlan(ctx, p, prefix, apply);
     return 0;
   }
   const changes: KeyChange[] = [
-    ...p.put.map(([path, value]) => ({ key: prefix + path, after: value })),
+    ...p.put.map(([path, value]) => ({ key: prefix + path, after: value, ...(binary.has(path) ? { binary: true } : {}) })),
     ...p.remove.map(([path]) => ({ key: prefix + path, after: undefined })),
   ];
   await write(ctx, changes, namespaceFor(ctx, prefix), { expectRevision: current.revision, guardPrefix: prefix });

@@ -56,8 +56,18 @@ export const registry: readonly CommandEntry[] = [
     load: async () => (await import('./commands/services.js')).command,
   },
   {
+    name: 'fleet',
+    summary: 'running instances of a namespace: revision, status, labels, the keys they refuse',
+    load: async () => (await import('./commands/fleet.js')).command,
+  },
+  {
+    name: 'rbac',
+    summary: 'print the etcd roles that give one team its config, flags and releases, and apps what they need',
+    load: async () => (await import('./commands/rbac.js')).command,
+  },
+  {
     name: 'flags',
-    summary: 'feature flags: ls, create, enable, disable, set --variant, rollout (weights), eval --context',
+    summary: 'feature flags: ls, stale, create, enable, disable, set --variant, rollout (weights), eval --context',
     load: async () => (await import('./commands/flags/index.js')).command,
   },
 ];

@@ -12,6 +12,7 @@ export const RELEASE_OPTIONS = {
     arg: 'NAMESPACE',
     help: "where the release is recorded (default the key's first three segments, e.g. config/shop/dev)",
   },
+  force: { type: 'boolean', help: "write even what a running app's registered schema refuses (the release records it)" },
 } as const satisfies OptionTable;
 
 type ReleaseContext = Context<typeof RELEASE_OPTIONS>;
@@ -39,6 +40,7 @@ export async function write(
     author: ctx.values.author,
     namespace,
     onProgress: (done) => bar(done),
+    force: ctx.values.force === true,
     ...extra,
   });
   printRelease(ctx, release);
@@ -52,5 +54,8 @@ export function printRelease(ctx: Context, release: Release): void {
     );
     return;
   }
-  ctx.out.result({ release: shownRelease(ctx, release), changed: true }, () => `${color.green('✓')} ${describeRelease(release)}`);
+  const forced = release.forced
+    ? `\n${color.yellow('forced past:')} ${release.forced.refused.map((r) => `${r.key} (${r.apps.join(', ')}: ${r.message})`).join('; ')}`
+    : '';
+  ctx.out.result({ release: shownRelease(ctx, release), changed: true }, () => `${color.green('✓')} ${describeRelease(release)}${forced}`);
 }

@@ -1,4 +1,5 @@
-import { need, shown, withSlash } from '../args.js';
+import type { KeyValue } from '@dials/core';
+import { need, sameBytes, shown, withSlash } from '../args.js';
 import { defineCommand } from '../command.js';
 import { color } from '../output.js';
 
@@ -15,15 +16,16 @@ export const command = defineCommand({
     const [a, b] = need(ctx, 2, 'two prefixes').map(withSlash) as [string, string];
     const source = await ctx.source();
     const [left, right] = await Promise.all([source.list(a), source.list(b)]);
-    const l = new Map(left.kvs.map((kv) => [kv.key.slice(a.length), kv.value]));
-    const r = new Map(right.kvs.map((kv) => [kv.key.slice(b.length), kv.value]));
-    // Compare the real values; show secret ones redacted.
-    const show = (prefix: string, values: Map<string, string>) => (path: string) => shown(ctx, prefix + path, values.get(path));
+    const l = new Map(left.kvs.map((kv) => [kv.key.slice(a.length), kv]));
+    const r = new Map(right.kvs.map((kv) => [kv.key.slice(b.length), kv]));
+    // Compare the real bytes (text and binary alike); show secret ones redacted.
+    const show = (prefix: string, values: Map<string, KeyValue>) => (path: string) =>
+      shown(ctx, prefix + path, values.get(path)?.value, values.get(path)?.binary);
     const showA = show(a, l);
     const showB = show(b, r);
     const onlyA = [...l.keys()].filter((k) => !r.has(k));
     const onlyB = [...r.keys()].filter((k) => !l.has(k));
-    const differ = [...l.keys()].filter((k) => r.has(k) && r.get(k) !== l.get(k));
+    const differ = [...l.keys()].filter((k) => r.has(k) && !sameBytes(r.get(k) as KeyValue, l.get(k) as KeyValue));
     ctx.out.result(
       {
         onlyA,

@@ -30,6 +30,12 @@ export const command = defineCommand({
       throw new UsageError(
         `${secrets.join(', ')} ${secrets.length === 1 ? 'is a secret' : 'are secrets'}: export with --show-secrets to write their real values (the file then holds them), or export a prefix without secrets`,
       );
+    // A document holds text: bytes that are not UTF-8 would come back changed (copy them with sync).
+    const bytes = kvs.filter((kv) => kv.binary).map((kv) => kv.key);
+    if (bytes.length > 0)
+      throw new UsageError(
+        `${bytes.join(', ')} ${bytes.length === 1 ? 'holds' : 'hold'} bytes that are not UTF-8 text, which a JSON, YAML or env file cannot carry: copy them with dials sync, or export a prefix without them`,
+      );
     const entries = new Map<string, unknown>();
     for (const kv of kvs) {
       const path = kv.key.slice(prefix.length);

@@ -14,8 +14,11 @@ export const command = defineCommand({
       ctx.out.result({ key, found: false }, () => `${color.red('not found:')} ${key}`);
       return 1;
     }
-    const value = shown(ctx, kv.key, kv.value) as string;
-    ctx.out.result({ ...kv, value, decoded: value === REDACTED ? REDACTED : decode(kv.value) }, () => value);
+    const value = shown(ctx, kv.key, kv.value, kv.binary) as string;
+    // Bytes that are not UTF-8 go to --json as base64, never as text that would change them.
+    const decoded = value === REDACTED ? REDACTED : kv.binary ? null : decode(kv.value);
+    const base64 = kv.binary && value !== REDACTED ? { base64: Buffer.from(kv.value, 'latin1').toString('base64') } : {};
+    ctx.out.result({ ...kv, value, decoded, ...base64 }, () => value);
     return 0;
   },
 });

@@ -1,7 +1,7 @@
 import { listReleases, namespaceOf, RELEASES_PREFIX, type Source } from '@dials/core';
 import { decode, shownRelease } from '../args.js';
 import { defineCommand } from '../command.js';
-import { color, table, UsageError } from '../output.js';
+import { color, table, UsageError, visible } from '../output.js';
 
 /** Every namespace that has releases, with how many and when the last one was made. */
 async function namespaces(source: Source): Promise<{ namespace: string; releases: number; latest: string }[]> {
@@ -46,8 +46,16 @@ export const command = defineCommand({
       return 0;
     }
     const namespace = namespaceOf(given);
-    const releases = (await listReleases(source, namespace, limit)).map((r) => shownRelease(ctx, r));
-    ctx.out.result({ namespace, releases }, () =>
+    // A record that cannot be read is skipped, and said on stderr: the others are still listed.
+    const skipped: { key: string; reason: string }[] = [];
+    const onSkipped = (key: string, reason: string) => {
+      skipped.push({ key, reason });
+      process.stderr.write(`${color.yellow('skipped:')} ${visible(key)}: ${visible(reason)}\n`);
+    };
+    const releases = (await listReleases(source, namespace, { limit, onSkipped })).map((r) => shownRelease(ctx, r));
+    const marks = (r: (typeof releases)[number]) =>
+      [r.state && r.state !== 'done' ? color.red(`[${r.state}]`) : '', r.forced ? color.yellow('[forced]') : ''].filter(Boolean).join(' ');
+    ctx.out.result({ namespace, releases, ...(skipped.length > 0 ? { skipped } : {}) }, () =>
       releases.length === 0
         ? color.dim(`no releases in ${namespace}`)
         : table(
@@ -56,7 +64,7 @@ export const command = defineCommand({
               r.at.replace('T', ' ').slice(0, 19),
               r.author,
               String(r.changes.length),
-              `${r.message}${r.rollbackOf ? ` (rolls back ${r.rollbackOf.replace(/^0+/, '')})` : ''}`,
+              `${marks(r) ? `${marks(r)} ` : ''}${r.message}${r.rollbackOf ? ` (rolls back ${r.rollbackOf.replace(/^0+/, '')})` : ''}`,
             ]),
             ['RELEASE', 'AT', 'AUTHOR', 'CHANGES', 'MESSAGE'],
           ),

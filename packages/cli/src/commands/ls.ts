@@ -12,7 +12,16 @@ export const command = defineCommand({
     const { revision, kvs: all } = await (await ctx.source()).list(scope.prefix);
     const kvs = all.filter((kv) => scope.has(kv.key));
     ctx.out.result(
-      { prefix, revision, keys: kvs.map((kv) => ({ key: kv.key, value: shown(ctx, kv.key, kv.value), modRevision: kv.modRevision })) },
+      {
+        prefix,
+        revision,
+        keys: kvs.map((kv) => ({
+          key: kv.key,
+          value: shown(ctx, kv.key, kv.value, kv.binary),
+          modRevision: kv.modRevision,
+          ...(kv.binary ? { binary: true } : {}),
+        })),
+      },
       () => {
         if (kvs.length === 0) return color.dim(`no keys under ${prefix}`);
         const lines: string[] = [];
@@ -22,7 +31,7 @@ export const command = defineCommand({
           let shared = 0;
           while (shared < parts.length - 1 && parts[shared] === previous[shared]) shared++;
           for (let i = shared; i < parts.length - 1; i++) lines.push(`${'  '.repeat(i)}${color.cyan(`${parts[i]}/`)}`);
-          const value = shown(ctx, kv.key, kv.value) as string;
+          const value = shown(ctx, kv.key, kv.value, kv.binary) as string;
           lines.push(
             `${'  '.repeat(parts.length - 1)}${parts[parts.length - 1]} ${color.dim('=')} ${value.length > 80 ? `${value.slice(0, 77)}...` : value}`,
           );

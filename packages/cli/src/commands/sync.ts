@@ -13,6 +13,7 @@ export const command = defineCommand({
     const [a, b] = need(ctx, 2, 'two prefixes').map(withSlash) as [string, string];
     const source = await ctx.source();
     const [left, right] = await Promise.all([source.list(a), source.list(b)]);
-    return applyPlan(ctx, new Map(left.kvs.map((kv) => [kv.key.slice(a.length), kv.value])), right, b);
+    const binary = new Set(left.kvs.filter((kv) => kv.binary).map((kv) => kv.key.slice(a.length)));
+    return applyPlan(ctx, new Map(left.kvs.map((kv) => [kv.key.slice(a.length), kv.value])), right, b, binary);
   },
 });

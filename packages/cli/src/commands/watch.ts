@@ -21,7 +21,7 @@ export const command = defineCommand({
       batch: (batch) => {
         for (const e of batch.events) {
           if (!scope.has(e.key)) continue;
-          const value = shown(ctx, e.key, e.value);
+          const value = shown(ctx, e.key, e.value, e.binary);
           ctx.out.result({ revision: batch.revision, type: e.type, key: e.key, value }, () =>
             e.type === 'put'
               ? `${color.dim(String(batch.revision))} ${color.green('put')} ${e.key} = ${value}`

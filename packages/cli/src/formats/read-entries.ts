@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { flattenDocument } from '@dials/core';
+import { duplicateJsonKey, flattenDocument } from '@dials/core';
 import { flagSetEntries, validateFlagDefinition } from '@dials/flags';
 import { parse as parseYaml } from 'yaml';
 import { DataError } from '../output.js';
@@ -28,6 +28,9 @@ export function readEntries(file: string, kind: 'auto' | 'config' | 'flags' = 'a
   } catch (error) {
     throw new DataError(`cannot parse ${file}: ${(error as Error).message}`);
   }
+  // JSON.parse keeps the last of two equal keys; YAML refuses them itself.
+  const twice = ext === '.json' ? duplicateJsonKey(text) : undefined;
+  if (twice !== undefined) throw new DataError(`${file}: the key ${twice} appears twice; nothing was written`);
   // A flagd flag set has a top-level `flags` object (not an array: export may write a key `flags` holding one).
   const flagsValue =
     typeof document === 'object' && document !== null && Object.hasOwn(document, 'flags')

@@ -4,17 +4,18 @@ import { UsageError } from '../../output.js';
 import { RELEASE_OPTIONS } from '../../write.js';
 import { CREATE_OPTIONS, createFlag } from './create.js';
 import { EVAL_OPTIONS, evaluateFlag } from './eval.js';
-import { listFlags } from './ls.js';
+import { listFlags, staleFlags } from './ls.js';
 import { rolloutFlag, UPDATE_OPTIONS, updateFlag } from './update.js';
 
 const release = Object.keys(RELEASE_OPTIONS);
-const SUBCOMMANDS = 'ls, create, enable, disable, set, rollout or eval';
+const SUBCOMMANDS = 'ls, stale, create, enable, disable, set, rollout or eval';
 
 export const command = defineCommand({
   usage:
-    'dials flags (ls | create KEY [--template T] | enable KEY | disable KEY | set KEY --variant V | rollout KEY V=W,... | eval KEY [--context JSON]) --prefix PREFIX',
+    'dials flags (ls | stale [--unused-for D] | create KEY [--template T] | enable KEY | disable KEY | set KEY --variant V | rollout KEY V=W,... | eval KEY [--context JSON]) --prefix PREFIX',
   options: {
     prefix: { type: 'string', arg: 'PREFIX', help: 'where the flags are, e.g. /flags/shop/dev/ (default DIALS_FLAGS_PREFIX)' },
+    'unused-for': { type: 'string', arg: 'DURATION', help: 'stale: no instance evaluated the flag for this long (default 30d)' },
     ...EVAL_OPTIONS,
     ...UPDATE_OPTIONS,
     ...CREATE_OPTIONS,
@@ -23,8 +24,13 @@ export const command = defineCommand({
   subcommands: {
     ls: {
       usage: 'dials flags ls --prefix PREFIX',
-      summary: 'list flags: state, default variant, variants, targeting',
+      summary: 'list flags: state, default variant, variants, targeting, evaluations and when any instance last evaluated it',
       options: ['prefix'],
+    },
+    stale: {
+      usage: 'dials flags stale [--unused-for 30d] --prefix PREFIX',
+      summary: 'flags no instance evaluated in that time, and flags that always answer the same variant',
+      options: ['prefix', 'unused-for'],
     },
     create: {
       usage: 'dials flags create KEY [--template boolean|multi-variant|rollout] [--variants A,B] [--percent N] --prefix PREFIX',
@@ -51,6 +57,7 @@ export const command = defineCommand({
   },
   examples: [
     'dials flags ls --prefix /flags/shop/dev/',
+    'dials flags stale --unused-for 30d --prefix /flags/shop/dev/',
     'dials flags create dark-mode --prefix /flags/shop/dev/',
     'dials flags create search-ranking --template rollout --percent 5 --prefix /flags/shop/dev/',
     'dials flags enable new-checkout --prefix /flags/shop/dev/',
@@ -63,6 +70,7 @@ export const command = defineCommand({
     const prefix = withSlash(ctx.values.prefix ?? process.env.DIALS_FLAGS_PREFIX ?? '');
     if (prefix === '/') throw new UsageError('flags needs --prefix (or DIALS_FLAGS_PREFIX), e.g. /flags/shop/dev/');
     if (sub === 'ls') return listFlags(ctx, prefix);
+    if (sub === 'stale') return staleFlags(ctx, prefix);
     if (sub === undefined || !['create', 'enable', 'disable', 'set', 'rollout', 'eval'].includes(sub))
       throw new UsageError(`${sub === undefined ? 'missing subcommand' : `unknown subcommand ${sub}`}: ${SUBCOMMANDS}`);
     if (!key) throw new UsageError(`flags ${sub}: missing KEY`);
