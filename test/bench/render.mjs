@@ -44,6 +44,16 @@ export function targets(figures) {
   const seq = figures.find((f) => f.group === 'bulk write' && f.name.includes('sequential'))?.median;
   const pub = figures.find((f) => f.group === 'bulk write' && f.name.startsWith('publish'))?.median;
   if (pub !== undefined) check('bulk publish ≥ 10× faster than sequential puts', `${fmt(seq / pub)}×`, seq / pub >= 10);
+  const plain = figures.find((f) => f.group === 'atomic release' && f.name.includes('not atomic'))?.median;
+  const atomic = figures.find((f) => f.group === 'atomic release' && f.name.includes('atomic (in-progress'))?.median;
+  if (atomic !== undefined)
+    check('atomic 5 000-change release ≤ 1.3× the non-atomic publish', `${fmt(atomic / plain)}×`, atomic / plain <= 1.3);
+  const emitted = figures.find((f) => f.group === 'atomic release' && f.name.startsWith('changes$'))?.max;
+  if (emitted !== undefined) check('a subscriber applies the atomic release in one emission', `${fmt(emitted)}`, emitted === 1);
+  const free = find(figures, 'atomic release', 'dials.get, nothing held');
+  const held = find(figures, 'atomic release', 'dials.get while a release is held');
+  if (held !== undefined)
+    check('dials.get while a release is held ≥ 90 % of its speed otherwise', `${fmt((held / free) * 100)} %`, held / free >= 0.9);
   for (const group of ['HTTP (Express 5, autocannon, 50 connections)', 'HTTP (NestJS 11 on Express, autocannon, 50 connections)']) {
     const bare = find(figures, group, 'bare route');
     const dials = figures.find((f) => f.group === group && f.name !== 'bare route')?.median;

@@ -107,6 +107,23 @@ describe("docs/cli.md's examples run", () => {
       expect(code).toBe(0);
       return;
     }
+    if (args[0] === 'release' && (args[1] === 'resume' || args[1] === 'abort')) {
+      // The example's release is one whose writer died: leave its plan behind as such a writer would.
+      const namespace = `${base.slice(1)}config/shop/dev`;
+      const plan = {
+        id: args[2],
+        namespace,
+        author: 'docs',
+        message: '',
+        at: new Date().toISOString(),
+        revision: 0,
+        changes: [{ key: `/${namespace}/feature/resumed`, after: 'true' }],
+      };
+      const etcd = rawClient(endpoint);
+      await etcd.delete().key(`/${namespace}/feature/resumed`);
+      await etcd.put(`/dials/releases/${namespace}/${args[2]}`).value(JSON.stringify(plan));
+      etcd.close();
+    }
     if (args[0] === 'rollback') {
       // The example's release id is made up: roll back the namespace's latest instead.
       const namespace = `${base}config/shop/dev/`;

@@ -44,6 +44,11 @@ export const registry: readonly CommandEntry[] = [
     load: async () => (await import('./commands/history.js')).command,
   },
   { name: 'rollback', summary: 'publish the inverse of a release', load: async () => (await import('./commands/rollback.js')).command },
+  {
+    name: 'release',
+    summary: 'releases being written, and resume or abort one whose writer died part-way',
+    load: async () => (await import('./commands/release.js')).command,
+  },
   { name: 'lock', summary: 'run a command under a distributed lock', load: async () => (await import('./commands/lock.js')).command },
   {
     name: 'status',

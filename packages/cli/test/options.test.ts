@@ -32,7 +32,7 @@ const load = async (name: string) => {
 };
 
 describe('the registry', () => {
-  it('has the seventeen commands, each in a module of its own', async () => {
+  it('has the eighteen commands, each in a module of its own', async () => {
     expect(registry.map((e) => e.name)).toEqual([
       'get',
       'ls',
@@ -45,6 +45,7 @@ describe('the registry', () => {
       'sync',
       'history',
       'rollback',
+      'release',
       'lock',
       'status',
       'services',
