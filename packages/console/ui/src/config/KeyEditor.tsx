@@ -61,7 +61,7 @@ export function KeyEditor({ view, onSaved }: { view: KeyView; onSaved: () => voi
         }}
       >
         <label>
-          Value
+          New value
           <textarea
             rows={Math.min(20, Math.max(3, value.split('\n').length + 1))}
             value={value}
