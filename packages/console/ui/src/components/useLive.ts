@@ -7,10 +7,15 @@ export type LiveState = 'connecting' | 'live' | 'reconnecting';
 /**
  * Live updates by Server-Sent Events (`GET /api/events?prefix=`, `&flags=1` for the flags source):
  * one watch on the server per view, as the user's etcd user. `onChange` runs for every revision
- * under the prefix, and with no event whenever the watch (re)starts: a change may have come between
- * the page's load and the watch's start, or while it was away. The browser reconnects by itself.
+ * under the prefix, and with no event whenever the watch (re)starts, with the revision it starts
+ * from: what the page read before that revision may have missed a change. The browser reconnects
+ * by itself.
  */
-export function useLive(prefixes: readonly string[] | undefined, onChange: (event: ChangeEvent | undefined) => void, flags = false) {
+export function useLive(
+  prefixes: readonly string[] | undefined,
+  onChange: (event: ChangeEvent | undefined, watchFrom?: number) => void,
+  flags = false,
+) {
   const [state, setState] = useState<LiveState>('connecting');
   const callback = useRef(onChange);
   callback.current = onChange;
@@ -19,9 +24,11 @@ export function useLive(prefixes: readonly string[] | undefined, onChange: (even
     if (key === undefined) return;
     const sources = (JSON.parse(key) as string[]).map((prefix) => {
       const events = new EventSource(`${base}api/events${query({ prefix, flags: flags ? '1' : undefined })}`);
-      events.addEventListener('reset', () => {
+      events.addEventListener('reset', (message) => {
         setState('live');
-        callback.current(undefined);
+        // The watch read everything at this revision and sends each change after it.
+        const revision = Number((JSON.parse((message as MessageEvent<string>).data) as { revision?: unknown }).revision);
+        callback.current(undefined, Number.isFinite(revision) ? revision : undefined);
       });
       events.addEventListener('change', (message) => {
         const parsed = ChangeEvent.safeParse(JSON.parse((message as MessageEvent<string>).data));

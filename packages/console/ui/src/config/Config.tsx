@@ -5,7 +5,7 @@ import { useRooted, useSession } from '../app/session.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { LiveBadge } from '../components/LiveBadge.tsx';
 import { useLive } from '../components/useLive.ts';
-import { searchKeys } from './configApi.ts';
+import { prefetchTrees, searchKeys } from './configApi.ts';
 import { Key } from './Key.tsx';
 import { keyUrl } from './paths.ts';
 import { type Changed, TreeFolder } from './Tree.tsx';
@@ -16,9 +16,11 @@ export function Config({ path }: { path: string }) {
   const rooted = useRooted();
   const selected = restOf(path, 'config', rooted);
   const roots = session.configRoots;
-  const [changed, setChanged] = useState<Changed>({ n: 0, keys: [] });
-  const onChange = useCallback((event: ChangeEvent | undefined) => {
-    setChanged((c) => ({ n: c.n + 1, keys: event?.changes.map((x) => x.key) }));
+  // A deep link: the folders on its way load side by side (the roots load as they mount).
+  useState(() => prefetchTrees(roots.flatMap((root) => foldersBetween(root, selected))));
+  const [changed, setChanged] = useState<Changed>({ n: 0, keys: [], watchFrom: 0 });
+  const onChange = useCallback((event: ChangeEvent | undefined, watchFrom?: number) => {
+    setChanged((c) => ({ n: c.n + 1, keys: event?.changes.map((x) => x.key), watchFrom: Math.max(c.watchFrom, watchFrom ?? 0) }));
   }, []);
   const live = useLive(roots, onChange);
   const isKey = selected !== '' && !selected.endsWith('/');
@@ -43,6 +45,13 @@ export function Config({ path }: { path: string }) {
       </section>
     </div>
   );
+}
+
+/** The folders strictly below `root` on the way to `selected`: `/a/`, `/a/b/c` → `/a/b/`. */
+function foldersBetween(root: string, selected: string): string[] {
+  if (!selected.startsWith(root)) return [];
+  const segments = selected.slice(root.length).split('/').slice(0, -1);
+  return segments.map((_, i) => `${root}${segments.slice(0, i + 1).join('/')}/`);
 }
 
 /** A folder selected: where to add a key. */

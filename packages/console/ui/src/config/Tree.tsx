@@ -2,13 +2,15 @@ import { useEffect, useState } from 'react';
 import { Link } from '../app/router.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { useLoad } from '../components/useLoad.ts';
-import { loadTree } from './configApi.ts';
+import { loadTreeOnce } from './configApi.ts';
 import { keyUrl } from './paths.ts';
 
 /** The last change seen live: the keys it touched (undefined: anything may have changed). */
 export interface Changed {
   readonly n: number;
   readonly keys: readonly string[] | undefined;
+  /** The revision the live watch started from: anything read before it is read again. */
+  readonly watchFrom: number;
 }
 
 const PAGE = 200;
@@ -51,12 +53,16 @@ export function TreeFolder({
 }
 
 function FolderChildren({ prefix, selected, changed }: { prefix: string; selected: string; changed: Changed }) {
-  const tree = useLoad(() => loadTree(prefix), [prefix]);
+  const tree = useLoad(() => loadTreeOnce(prefix), [prefix]);
   const [shown, setShown] = useState(PAGE);
   const { reload } = tree;
   useEffect(() => {
-    if (changed.n > 0 && (changed.keys === undefined || changed.keys.some((k) => k.startsWith(prefix)))) reload();
+    if (changed.keys?.some((k) => k.startsWith(prefix))) reload();
   }, [changed, prefix, reload]);
+  const readAt = tree.data?.revision;
+  useEffect(() => {
+    if (readAt !== undefined && readAt < changed.watchFrom) reload();
+  }, [readAt, changed.watchFrom, reload]);
   if (tree.error && !tree.data) return <ErrorNotice error={tree.error} />;
   if (!tree.data) return <p className="muted">Loading…</p>;
   const children = tree.data.children;
