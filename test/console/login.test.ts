@@ -103,7 +103,10 @@ describe('logging in with etcd users', () => {
     await ana.getByLabel('New value').fill('5433');
     await ana.getByLabel('Message').fill('ana moves the port');
     await ana.getByRole('button', { name: 'Save', exact: true }).click();
-    await ana.getByRole('region', { name: 'History' }).getByText(/by ana: ana moves the port/).waitFor();
+    await ana
+      .getByRole('region', { name: 'History' })
+      .getByText(/by ana: ana moves the port/)
+      .waitFor();
     expect(await root.get(`${production}database/port`).string()).toBe('5433');
   });
 
@@ -125,7 +128,10 @@ describe('logging in with etcd users', () => {
         return route.fulfill({ json: CreatedOfrepKey.parse({ key: made, hash: 'a'.repeat(64), namespace: body.namespace }) });
       }
       if (request.method() === 'DELETE') {
-        keys.splice(keys.findIndex((k) => k.hash === url.searchParams.get('hash')), 1);
+        keys.splice(
+          keys.findIndex((k) => k.hash === url.searchParams.get('hash')),
+          1,
+        );
         return route.fulfill({ json: { revoked: true } });
       }
       return route.fulfill({ json: OfrepKeyList.parse({ namespace: url.searchParams.get('namespace'), keys }) });
@@ -145,7 +151,10 @@ describe('logging in with etcd users', () => {
     expect(await ana.getByText(made).count()).toBe(0); // shown once
     await ana.getByRole('button', { name: 'Revoke checkout service' }).click();
     await ana.getByRole('table', { name: 'API keys' }).getByText('No keys').waitFor();
-    expect(requests.filter((r) => !r.startsWith('GET'))).toEqual(['POST ', `DELETE ?namespace=flags%2Fshop%2Fproduction&hash=${'a'.repeat(64)}`]);
+    expect(requests.filter((r) => !r.startsWith('GET'))).toEqual([
+      'POST ',
+      `DELETE ?namespace=flags%2Fshop%2Fproduction&hash=${'a'.repeat(64)}`,
+    ]);
     await ana.unrouteAll();
   });
 
@@ -155,7 +164,10 @@ describe('logging in with etcd users', () => {
     await logIn(ben, 'ben', `config/${production.slice(1)}database/port`);
     await ben.getByRole('note', { name: 'Read-only' }).getByText('the etcd roles of ben may read here but not write').waitFor();
     await ben.getByRole('region', { name: 'Value' }).getByText('5433').waitFor();
-    await ben.getByRole('region', { name: 'History' }).getByText(/by ana/).waitFor();
+    await ben
+      .getByRole('region', { name: 'History' })
+      .getByText(/by ana/)
+      .waitFor();
     expect(await ben.getByLabel('New value').count()).toBe(0);
     expect(await ben.getByRole('button', { name: 'Save', exact: true }).count()).toBe(0);
     await ben.goto(`${demo.url}/console/flags/${flagsPrefix.slice(1)}`);
