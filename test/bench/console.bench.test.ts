@@ -68,20 +68,18 @@ it(`first load of the config view on ${KEYS} keys: time to the tree's first pain
     const page = await context.newPage();
     // Timed in the page, from the navigation's start to the frame after the first folder of the
     // namespace appears (a bench-only observer, injected outside the page's CSP).
-    await page.addInitScript(() => {
+    await page.addInitScript(`
       const seen = new MutationObserver(() => {
-        const button = [...document.querySelectorAll('button')].find((b) => b.textContent?.startsWith('svc-000/'));
+        const button = [...document.querySelectorAll('button')].find((b) => b.textContent.startsWith('svc-000/'));
         if (!button) return;
         seen.disconnect();
-        requestAnimationFrame(() => {
-          (window as unknown as { treePainted: number }).treePainted = performance.now();
-        });
+        requestAnimationFrame(() => { window.treePainted = performance.now(); });
       });
       seen.observe(document, { childList: true, subtree: true });
-    });
+    `);
     await page.goto(`${url}/config/${big.slice(1)}`);
     await page.getByRole('button', { name: /^svc-000\// }).waitFor();
-    const painted = await page.waitForFunction(() => (window as unknown as { treePainted?: number }).treePainted);
+    const painted = await page.waitForFunction('window.treePainted');
     if (r >= WARM) times.push((await painted.jsonValue()) as number); // a first run warms Chromium itself up
     await context.close();
   }

@@ -119,7 +119,7 @@ describe('the console in a browser, on the demo on etcd', () => {
     await timer.waitFor();
     const first = (await timer.textContent()) ?? '';
     expect(first).toMatch(/^(9|10) min \d\d s$/);
-    await page.waitForFunction((before) => document.querySelector('[role="timer"]')?.textContent !== before, first);
+    await page.getByRole('timer', { name: 'Time left' }).filter({ hasNotText: first }).waitFor();
     expect((await etcd.get(`${production}logging/level`).string()) ?? '').toBe('debug');
   });
 
