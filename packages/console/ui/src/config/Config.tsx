@@ -16,8 +16,9 @@ export function Config({ path }: { path: string }) {
   const rooted = useRooted();
   const selected = restOf(path, 'config', rooted);
   const roots = session.configRoots;
-  // A deep link: the folders on its way load side by side (the roots load as they mount).
-  useState(() => prefetchTrees(roots.flatMap((root) => foldersBetween(root, selected))));
+  // The roots and, for a deep link, every folder on its way load side by side, roots first (the
+  // server reads a folder asked for during its parent's read from that one).
+  useState(() => prefetchTrees(roots.flatMap((root) => [root, ...foldersBetween(root, selected)])));
   const [changed, setChanged] = useState<Changed>({ n: 0, keys: [], watchFrom: 0 });
   const onChange = useCallback((event: ChangeEvent | undefined, watchFrom?: number) => {
     setChanged((c) => ({ n: c.n + 1, keys: event?.changes.map((x) => x.key), watchFrom: Math.max(c.watchFrom, watchFrom ?? 0) }));
