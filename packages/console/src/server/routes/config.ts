@@ -36,8 +36,8 @@ const listing = new WeakMap<Source, Map<string, ReturnType<Source['list']>>>();
  * the namespace once instead of once per level.
  */
 async function listShared(source: Source, prefix: string): ReturnType<Source['list']> {
-  let lists = listing.get(source);
-  if (!lists) listing.set(source, (lists = new Map()));
+  const lists = listing.get(source) ?? new Map<string, ReturnType<Source['list']>>();
+  listing.set(source, lists);
   for (const [above, pending] of lists) {
     if (!prefix.startsWith(above)) continue;
     const whole = await pending;
