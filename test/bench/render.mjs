@@ -76,6 +76,14 @@ export function targets(figures) {
       check(`\`${name}\` start-up ≤ ${limit}× a bare \`node -e 0\``, `${fmt(ms / node)}× (${fmt(ms)} ms)`, ms / node <= limit);
     }
   }
+  const ui = 'console UI (headless Chromium)';
+  const firstLoad = find(figures, ui, 'first load, the tree painted (10000 keys');
+  if (firstLoad !== undefined)
+    check('console: first load on 10 000 keys under 1 s (tree painted)', `${fmt(firstLoad)} ms`, firstLoad < 1000);
+  const fanOut = find(figures, ui, 'save → the last of 100 subscribed instances');
+  if (fanOut !== undefined) check('console: a save reaches all 100 subscribed instances under 200 ms', `${fmt(fanOut)} ms`, fanOut < 200);
+  const shown = find(figures, ui, 'etcd put elsewhere → the open key view shows it');
+  if (shown !== undefined) check('console: a change made elsewhere shows within 1 s', `${fmt(shown)} ms`, shown < 1000);
   return rows;
 }
 

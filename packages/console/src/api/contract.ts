@@ -31,7 +31,7 @@ export const Session = z.object({
   csrfToken: z.string(),
   /** Where the values live (endpoints or files), for the header. */
   source: z.string(),
-  /** Whether this console can write at all (a file source cannot: edit the file). */
+  /** Whether this console can write at all (a file source cannot: edit the file; nor can a user whose etcd roles only read). */
   writable: z.boolean(),
   configRoots: z.array(z.string()),
   flagRoots: z.array(z.string()),
