@@ -70,9 +70,17 @@ it('the file example gives what its comments say', async () => {
 });
 
 it('every example in docs/ is a copy of its tested file', () => {
-  for (const doc of ['README.md', 'docs/core.md', 'docs/flags.md', 'docs/openfeature.md', 'docs/express.md', 'docs/nestjs.md']) {
+  for (const doc of [
+    'README.md',
+    'docs/core.md',
+    'docs/flags.md',
+    'docs/openfeature.md',
+    'docs/express.md',
+    'docs/nestjs.md',
+    'docs/ofrep.md',
+  ]) {
     const text = readFileSync(join(root, doc), 'utf8');
-    const blocks = [...text.matchAll(/<!-- example: (\S+) -->\n```ts\n([\s\S]*?)```/g)];
+    const blocks = [...text.matchAll(/<!-- example: (\S+) -->\n```\w+\n([\s\S]*?)```/g)];
     expect(blocks.length).toBeGreaterThan(0);
     // `npm run docs:sync` copies them again after an example changes.
     for (const [, file, code] of blocks) expect(code, `${doc}: ${file}`).toBe(readFileSync(join(root, file as string), 'utf8'));
