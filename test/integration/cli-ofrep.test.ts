@@ -135,6 +135,7 @@ describe('start-up of the other commands', () => {
     expect(await loaded(['get', '/flags/shop/dev/beta', '--user', 'keymaker'])).toEqual([]);
     expect(await loaded(['ofrep', 'keys', 'ls', 'flags/shop/dev', '--user', 'keymaker'])).toEqual([]);
     expect(await loaded(['ofrep', '--help'])).toEqual([]);
+    expect(await loaded(['console', '--help'])).toEqual([]);
     // The probe sees them when they are loaded: serving loads express and etcd3.
     expect(await loaded(['ofrep', '--port', 'x'])).toEqual([]);
     const serving = await startServing(etcd.endpoint, ['ofrep', '--port', '0', '--user', 'ofrep'], /OFREP on (http:\/\/\S+)/, {

@@ -32,7 +32,7 @@ const load = async (name: string) => {
 };
 
 describe('the registry', () => {
-  it('has the sixteen commands, each in a module of its own', async () => {
+  it('has the seventeen commands, each in a module of its own', async () => {
     expect(registry.map((e) => e.name)).toEqual([
       'get',
       'ls',
@@ -49,6 +49,7 @@ describe('the registry', () => {
       'status',
       'services',
       'flags',
+      'console',
       'ofrep',
     ]);
     const modules = await Promise.all(registry.map((e) => e.load()));
