@@ -43,12 +43,14 @@ describe('one flag document cannot stop the fleet', () => {
     await etcd.put(`${prefix}good`).value(JSON.stringify(good));
     const flags = createFlags({ source: etcdSource({ endpoints: endpoint }), prefix });
     await flags.ready();
+    // Both awaited from before the writes: errors$ is hot, and the bomb's may come before the hog's is seen.
     const refused = until(flags.errors$, (e: DialsError) => e.code === 'PARSE_ERROR' && e.key === `${prefix}hog`);
+    const bombRefused = until(flags.errors$, (e: DialsError) => e.key === `${prefix}bomb`);
     await etcd.put(`${prefix}hog`).value(JSON.stringify(flag(nested(4, true))));
     await etcd.put(`${prefix}$evaluators`).value(JSON.stringify(doubling));
     await etcd.put(`${prefix}bomb`).value(JSON.stringify(flag({ $ref: 'r39' })));
     expect((await refused).message).toContain('steps');
-    await until(flags.errors$, (e: DialsError) => e.key === `${prefix}bomb`);
+    await bombRefused;
     // Before the budget, the first of these never finished compiling: this test would time out.
     expect(flags.isEnabled('good')).toBe(true);
     expect(flags.evaluate('hog')).toMatchObject({ reason: 'ERROR', errorCode: 'PARSE_ERROR' });
