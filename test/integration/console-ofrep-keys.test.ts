@@ -21,6 +21,7 @@ beforeAll(async () => {
     keymaker: { password: 'km-pass', write: ['/dials/ofrep-keys/flags/shop/'] },
     viewer: { password: 'v-pass', read: ['/dials/ofrep-keys/'] },
     ofrep: { password: 'of-pass', read: ['/dials/ofrep-keys/', '/flags/'] },
+    narrow: { password: 'nr-pass', read: ['/dials/ofrep-keys/'] },
   }));
   await root
     .put('/flags/shop/dev/beta')
@@ -136,5 +137,36 @@ describe('/api/ofrep-keys', () => {
     const noNamespace = await call('POST', '/ofrep-keys', { label: 'x' });
     expect([noNamespace.status, noNamespace.json.error?.message]).toEqual([400, expect.stringContaining('namespace')]);
     expect((await fetch(`${base}/console/api/ofrep-keys?namespace=flags/shop/dev`)).status).toBe(401); // no session
+  });
+});
+
+describe('an OFREP server whose own user may not read a namespace', () => {
+  it('answers 500 naming the prefix and what to grant, and serves the namespace once the role is granted', async () => {
+    const narrow = createOfrep({ source: etcdSource({ endpoints: etcd.endpoint, auth: { username: 'narrow', password: 'nr-pass' } }) });
+    await narrow.ready();
+    const app = express();
+    app.use(narrow.router);
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ofrep/v1/evaluate/flags`;
+    const call = await login('keymaker', 'km-pass');
+    const { key } = (await call('POST', '/ofrep-keys', { namespace: 'flags/shop/qa' })).json as { key: string };
+    await root.put('/flags/shop/qa/beta').value(JSON.stringify({ state: 'ENABLED', variants: { on: true }, defaultVariant: 'on' }));
+    const ask = () =>
+      fetch(url, { method: 'POST', headers: { 'x-api-key': key }, body: '{"context":{}}' }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as { errorDetails?: string; flags?: unknown[] },
+      }));
+    let answer = await ask();
+    for (const deadline = Date.now() + 5_000; answer.status === 401 && Date.now() < deadline; ) answer = await ask(); // the key's watch
+    expect(answer.status).toBe(500);
+    expect(answer.body.errorDetails).toMatch(
+      /cannot read the flags under \/flags\/shop\/qa\/: .*permission denied.*Grant the user's role access/,
+    );
+    await root.role('narrow-role').grant({ permission: 'Read', range: root.range({ prefix: '/flags/shop/qa/' }) });
+    answer = await ask(); // tried again: no restart
+    expect([answer.status, answer.body.flags]).toEqual([200, [{ key: 'beta', value: true, variant: 'on', reason: 'STATIC' }]]);
+    server.close();
+    await narrow.close();
   });
 });
