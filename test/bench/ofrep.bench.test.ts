@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { type AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createOfrep, createOfrepKey } from '@dials/console';
 import { memorySource } from '@dials/core';
@@ -27,6 +28,55 @@ function rps(url: string, body: string, headers: Record<string, string>, expecte
       resolve(result.requests.average);
     });
   });
+}
+
+/**
+ * The server's own cost of one request, in µs of CPU time (this process's, so other processes on
+ * the machine do not count): Express handles real IncomingMessage and ServerResponse objects in
+ * process, no sockets, as test/bench/express-probe.mjs does.
+ */
+async function microsPerRequest(app: express.Express, url: string, body: string, headers: Record<string, string>, expected: number) {
+  const socket = new Socket();
+  socket.write = () => true;
+  // A body is read only from a request whose socket is readable (on-finished, in body-parser).
+  Object.defineProperty(socket, 'readable', { get: () => true });
+  let finished = 0;
+  let failure: Error | undefined;
+  const one = () => {
+    const req = new IncomingMessage(socket);
+    req.method = 'POST';
+    req.url = url;
+    req.headers = { host: 'bench', 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers };
+    req.push(body);
+    req.push(null);
+    const res = new ServerResponse(req);
+    // Counted at end(): with no socket attached, a response never emits 'finish'.
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.end = ((...args: unknown[]) => {
+      if (res.statusCode === expected) finished++;
+      else failure = new Error(`${url}: ${res.statusCode}, not ${expected}: ${String(args[0])}`);
+      return end(...args);
+    }) as typeof res.end;
+    app(req as express.Request, res as express.Response);
+  };
+  const round = async (n: number) => {
+    const start = process.cpuUsage();
+    const before = finished;
+    for (let i = 0; i < n; i++) {
+      one();
+      if (i % 100 === 99) await new Promise(setImmediate);
+    }
+    while (finished - before < n) {
+      if (failure) throw failure;
+      await new Promise(setImmediate);
+    }
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / n;
+  };
+  await round(QUICK ? 200 : 2_000); // warm-up
+  const times: number[] = [];
+  for (let r = 0; r < (QUICK ? 1 : REPS); r++) times.push(await round(QUICK ? 500 : 5_000));
+  return times;
 }
 
 /** 50 flags of the kinds a namespace holds: targeted booleans, rollouts, strings, numbers, objects, a disabled one. */
@@ -88,7 +138,10 @@ it('OFREP: bulk evaluation of 50 flags (200), the same with If-None-Match (304),
   const first = await fetch(base, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body });
   expect(((await first.json()) as { flags: unknown[] }).flags).toHaveLength(50);
   const etag = first.headers.get('etag') as string;
-  const [bare, bulk, notModified, single]: number[][] = [[], [], [], []];
+  const bare: number[] = [];
+  const bulk: number[] = [];
+  const notModified: number[] = [];
+  const single: number[] = [];
   for (let r = 0; r < (QUICK ? 1 : REPS); r++) {
     if (!QUICK) bare.push(await rps(`${origin}/bare`, body, {}, 200));
     bulk.push(await rps(base, body, { 'x-api-key': key }, 200));
@@ -105,6 +158,18 @@ it('OFREP: bulk evaluation of 50 flags (200), the same with If-None-Match (304),
     'every flag is still evaluated: the ETag is a digest of the answer',
   );
   if (single.length > 0) record(GROUP, 'one flag (POST .../flags/{key})', 'req/s', single);
+  const cost = "OFREP, the server's CPU time per request (in process, no sockets)";
+  const auth = { 'x-api-key': key };
+  record(cost, 'bare POST route (express.json, a small answer)', 'µs', await microsPerRequest(app, '/bare', body, {}, 200));
+  const c = record(cost, 'bulk evaluation, 50 flags (200)', 'µs', await microsPerRequest(app, '/ofrep/v1/evaluate/flags', body, auth, 200));
+  record(
+    cost,
+    'bulk, If-None-Match unchanged (304)',
+    'µs',
+    await microsPerRequest(app, '/ofrep/v1/evaluate/flags', body, { ...auth, 'if-none-match': etag }, 304),
+  );
+  record(cost, 'one flag', 'µs', await microsPerRequest(app, '/ofrep/v1/evaluate/flags/flag-0', body, auth, 200));
+  console.log(`ofrep bulk: ${c.median.toFixed(0)} µs of CPU a request (${(1e6 / c.median).toFixed(0)} req/s a core)`);
   console.log(`ofrep bulk: ${b.median.toFixed(0)} req/s (304: ${n.median.toFixed(0)} req/s)`);
   server.close();
   await ofrep.close();
