@@ -64,6 +64,14 @@ export function targets(figures) {
         (bare - dials) / bare < 0.05,
       );
   }
+  const ofrep = 'OFREP (Express 5, autocannon, 50 connections)';
+  const bulk = find(figures, ofrep, 'bulk evaluation, 50 flags');
+  if (bulk !== undefined) {
+    const floor = find(figures, ofrep, 'bare POST route');
+    const n304 = find(figures, ofrep, 'bulk, If-None-Match');
+    const detail = floor === undefined ? '' : `, ${fmt((bulk / floor) * 100)} % of a bare route`;
+    check('OFREP bulk evaluation, 50 flags', `${fmt(bulk)} req/s${detail}; 304: ${fmt(n304)} req/s`, true, 'reported, no target');
+  }
   const startup = figures.find((f) => f.group.startsWith('CLI start-up') && f.name === 'node -e 0')?.group;
   if (startup) {
     const node = find(figures, startup, 'node -e 0');
@@ -100,6 +108,10 @@ export function renderMarkdown(result, notes = []) {
     '(the notes at the end come from `test/bench/notes.md`).',
     '',
     `Machine: ${result.machine.cpus} × ${result.machine.cpu}, ${result.machine.memoryGiB} GiB; Node ${result.node}; ${result.etcd}.`,
+    ...(result.updated ?? []).map(
+      (u) =>
+        `The \`${u.file}\` figures are from \`npm run bench -- --only ${u.file}\` on ${u.at.slice(0, 10)}, a later run on the same machine.`,
+    ),
     `Packages: ${Object.entries(result.packages)
       .filter(([, v]) => v)
       .map(([k, v]) => `${k} ${v}`)

@@ -96,9 +96,10 @@ it('every example in docs/ is a copy of its tested file', () => {
     'docs/express.md',
     'docs/nestjs.md',
     'docs/console.md',
+    'docs/ofrep.md',
   ]) {
     const text = readFileSync(join(root, doc), 'utf8');
-    const blocks = [...text.matchAll(/<!-- example: (\S+) -->\n```ts\n([\s\S]*?)```/g)];
+    const blocks = [...text.matchAll(/<!-- example: (\S+) -->\n```\w+\n([\s\S]*?)```/g)];
     expect(blocks.length).toBeGreaterThan(0);
     // `npm run docs:sync` copies them again after an example changes.
     for (const [, file, code] of blocks) expect(code, `${doc}: ${file}`).toBe(readFileSync(join(root, file as string), 'utf8'));

@@ -75,6 +75,16 @@ export const registry: readonly CommandEntry[] = [
     summary: 'feature flags: ls, stale, create, enable, disable, set --variant, rollout (weights), eval --context',
     load: async () => (await import('./commands/flags/index.js')).command,
   },
+  {
+    name: 'console',
+    summary: 'serve the console (log in with etcd users) and OFREP on one port, until Ctrl-C',
+    load: async () => (await import('./commands/console/index.js')).command,
+  },
+  {
+    name: 'ofrep',
+    summary: 'serve OFREP (flags over HTTP for any language) until Ctrl-C; `ofrep keys` makes, lists and revokes its API keys',
+    load: async () => (await import('./commands/ofrep/index.js')).command,
+  },
 ];
 
 export function findCommand(name: string): CommandEntry | undefined {

@@ -291,3 +291,5 @@ export const CreatedOfrepKey = z.object({ key: z.string(), hash: z.string(), nam
 export type CreatedOfrepKey = z.infer<typeof CreatedOfrepKey>;
 
 /** DELETE /api/ofrep-keys?namespace=...&hash=... : revoke a key; requests with it are refused at once. */
+export const RevokedOfrepKey = z.object({ namespace: z.string(), hash: z.string() });
+export type RevokedOfrepKey = z.infer<typeof RevokedOfrepKey>;

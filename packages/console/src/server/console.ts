@@ -8,6 +8,7 @@ import { configRoutes } from './routes/config.js';
 import { environmentRoutes } from './routes/environments.js';
 import { eventRoutes } from './routes/events.js';
 import { flagRoutes } from './routes/flags.js';
+import { ofrepKeyRoutes } from './routes/ofrep-keys.js';
 import { releaseRoutes } from './routes/releases.js';
 import { securityHeaders } from './security.js';
 import { type ConsoleSession, LoginLimiter, Sessions } from './sessions.js';
@@ -188,6 +189,7 @@ export async function createConsole(options: ConsoleOptions): Promise<DialsConso
     next();
   });
   for (const routes of [configRoutes(), environmentRoutes(), flagRoutes(), releaseRoutes(), eventRoutes()]) api.use(routes);
+  api.use(ofrepKeyRoutes());
   api.use((_req, res) => sendError(res, new HttpError(404, 'NOT_FOUND', 'No such API route')));
   r.use('/api', api);
 
