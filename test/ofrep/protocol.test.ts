@@ -164,7 +164,8 @@ describe('the bulk endpoint and its ETag', () => {
   });
 
   it('gives a new tag when an answer changes with time alone ($flagd.timestamp), with no write', async () => {
-    const at = Math.floor(Date.now() / 1000) + 1;
+    // Three seconds ahead: the write and the first answer must come before it, on a loaded machine too.
+    const at = Math.floor(Date.now() / 1000) + 3;
     await f.put('launch', {
       state: 'ENABLED',
       variants: { before: 'before', after: 'after' },
