@@ -37,9 +37,17 @@ describe('dials fleet', () => {
     expect(shown.stdout).toMatch(/shop-1\s+shop\s+degraded/);
     expect(shown.stdout).toContain('zone=eu-1');
     expect(shown.stdout).toContain(`refused ${prefix}port = "5432" by shop (1 instance: shop-1)`);
+    // dials get prints etcd's value, and says on stderr that a running app does not apply it.
+    const got = await dials('get', `${prefix}port`);
+    expect([got.code, got.stdout.trim()]).toEqual([0, '5432']);
+    expect(got.stderr).toContain(`shop (1 running instance) refuses this value and keeps the last good value of ${prefix}port`);
+    expect((await json('get', `${prefix}port`)).data.heldBy).toEqual([
+      { app: 'shop', instance: 'shop-1', reason: 'invalid', message: expect.any(String) },
+    ]);
 
     await etcd.put(`${prefix}port`).value('800');
     await vi.waitFor(async () => expect((await dials('fleet', namespace)).code).toBe(0));
+    expect((await dials('get', `${prefix}port`)).stderr).toBe('');
     await app.close();
     await vi.waitFor(async () => expect((await json('fleet', namespace)).data.instances).toEqual([]));
   });
