@@ -25,7 +25,16 @@ export {
   scheduleChangeRequest,
   unscheduleChangeRequest,
 } from './delivery/change-requests.js';
-export { type ApprovalNeed, approvalsNeeded, getPolicy, POLICY_PREFIX, type Policy, policyKey, setPolicy } from './delivery/policy.js';
+export {
+  type ApprovalNeed,
+  approvalsNeeded,
+  getPolicy,
+  POLICY_PREFIX,
+  type Policy,
+  policyKey,
+  requestApprovals,
+  setPolicy,
+} from './delivery/policy.js';
 export {
   type ChangeSet,
   type ConfigChange,

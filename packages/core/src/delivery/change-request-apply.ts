@@ -4,7 +4,7 @@ import { listReleases, type Release } from '../releases.js';
 import type { Source } from '../types.js';
 import { actorOf } from './actor.js';
 import { type ChangeRequest, event, mutateChangeRequest, readChangeRequest } from './change-request.js';
-import { approvalsNeeded } from './policy.js';
+import { requestApprovals } from './policy.js';
 
 export interface ApplyChangeRequestOptions {
   /** Who applies it (recorded in the release and the request). When the source authenticates, its user. */
@@ -54,15 +54,10 @@ export async function applyChangeRequest(
     const done = await linkedRelease(source, current);
     if (done) return finish(source, current, by, done);
   }
-  const required = Math.max(
-    1,
-    (
-      await approvalsNeeded(
-        source,
-        current.namespace,
-        current.changes.map((c) => c.key),
-      )
-    ).required,
+  const required = await requestApprovals(
+    source,
+    current.namespace,
+    current.changes.map((c) => c.key),
   );
   let claimed: ChangeRequest;
   try {

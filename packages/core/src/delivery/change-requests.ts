@@ -13,7 +13,7 @@ import {
   readChangeRequest,
 } from './change-request.js';
 import { type DraftChange, draftChanges } from './change-request-draft.js';
-import { approvalsNeeded } from './policy.js';
+import { requestApprovals } from './policy.js';
 
 export interface CreateChangeRequestOptions {
   /** The namespace it changes, e.g. `config/shop/production`: every key must lie in it. */
@@ -98,13 +98,6 @@ function writersOf(cr: ChangeRequest): Set<string> {
   return new Set([cr.author, ...cr.history.filter((e) => e.action === 'edited').map((e) => e.by)]);
 }
 
-const needOf = (source: Source, cr: ChangeRequest) =>
-  approvalsNeeded(
-    source,
-    cr.namespace,
-    cr.changes.map((c) => c.key),
-  );
-
 /**
  * Approve a request as `by` (the etcd user when the source authenticates). Its author and its
  * editors cannot approve it, and each person approves once. It becomes `approved` when it has as
@@ -119,7 +112,11 @@ export async function approveChangeRequest(
 ): Promise<ChangeRequest> {
   const by = actorOf(source, options.by);
   const { cr: current } = await readChangeRequest(source, namespace, id);
-  const required = Math.max(1, (await needOf(source, current)).required);
+  const required = await requestApprovals(
+    source,
+    current.namespace,
+    current.changes.map((c) => c.key),
+  );
   const { cr } = await mutateChangeRequest(source, namespace, id, (cr) => {
     requireState(cr, 'approved', ['open', 'approved']);
     if (writersOf(cr).has(by)) throw new DialsError('INVALID_ARGUMENT', `${by} wrote change request ${cr.id} and cannot approve it`);

@@ -118,3 +118,8 @@ export async function approvalsNeeded(source: Source, namespace: string, keys: r
   for (const { ns, policy } of found) if (policy.requireApproval > need.required) need = { required: policy.requireApproval, by: ns };
   return need;
 }
+
+/** The approvals a change request to `namespace` changing `keys` needs: what the covering policies ask, and never fewer than one. */
+export async function requestApprovals(source: Source, namespace: string, keys: readonly string[]): Promise<number> {
+  return Math.max(1, (await approvalsNeeded(source, namespace, keys)).required);
+}
