@@ -29,6 +29,10 @@ export const command = defineCommand({
     const [sub, given] = need(ctx, 2, 'get or set, and a NAMESPACE (e.g. config/shop/production)') as [string, string];
     if (sub !== 'get' && sub !== 'set') throw new UsageError(`unknown subcommand ${sub}: get or set`);
     const namespace = namespaceOf(given);
+    const text = ctx.values['require-approval'];
+    if (sub === 'set' && text === undefined) throw new UsageError('policy set needs --require-approval N');
+    if (text !== undefined && !/^\d+$/.test(text))
+      throw new UsageError(`--require-approval is not a whole number: ${JSON.stringify(text)}`);
     const source = await ctx.source();
     if (sub === 'get') {
       const policy = await getPolicy(source, namespace);
@@ -39,9 +43,6 @@ export const command = defineCommand({
       );
       return 0;
     }
-    const text = ctx.values['require-approval'];
-    if (text === undefined) throw new UsageError('policy set needs --require-approval N');
-    if (!/^\d+$/.test(text)) throw new UsageError(`--require-approval is not a whole number: ${JSON.stringify(text)}`);
     const policy = await setPolicy(source, namespace, { requireApproval: Number(text) });
     ctx.out.result({ namespace, key: policyKey(namespace), ...policy }, () =>
       policy.requireApproval === 0
