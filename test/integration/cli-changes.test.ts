@@ -84,14 +84,16 @@ describe('dials cr', () => {
     const edited = await json('carol', 'cr', 'edit', id, join(dir, 'port.yaml'), '--prefix', prefix);
     expect(edited.code, edited.stderr).toBe(0);
     expect(edited.data.changeRequest).toMatchObject({ state: 'open', approvals: [] });
-    expect(edited.data.changeRequest.history.at(-1).detail).toContain('1 approval voided');
+    expect(edited.data.changeRequest.history.at(-1).detail).toMatch(/^1 change at revision \d+; 1 approval voided$/);
     expect((await as('carol', 'cr', 'approve', id)).stderr).toContain(`carol wrote change request ${id} and cannot approve it`);
+    expect((await as('carol', 'cr', 'show', id)).stdout).toContain('from someone other than ana and carol');
     expect((await as('bob', 'cr', 'apply', id)).stderr).toContain('is open, not approved');
-    expect((await json('dan', 'cr', 'approve', id)).data.changeRequest.state).toBe('approved');
+    expect((await json('dan', 'cr', 'approve', id, '-m', 'ok')).data.changeRequest.state).toBe('approved');
 
     const shown = await as('ana', 'cr', 'show', id);
     expect(shown.stdout).toContain(`change request ${id} in ${ns}: bigger port [approved]`);
     expect(shown.stdout).toContain(`~ ${port}: 5432 → 7000`);
+    expect(shown.stdout).toMatch(/approvals \(1 of 1\): dan \S+ \S+ \(ok\)/);
     expect(shown.stdout).toContain(`dials cr apply ${id} --namespace ${ns}`);
 
     const applied = await as('ana', 'cr', 'apply', id);

@@ -23,9 +23,11 @@ export function shownRequest(ctx: Context, cr: ChangeRequest): ChangeRequest {
 /** What to type next for a request, by its state. */
 export function nextSteps(cr: ChangeRequest, required: number): string[] {
   const ref = `${cr.id} --namespace ${cr.namespace}`;
+  // Its author and whoever edited it cannot approve it (core refuses them).
+  const writers = [...new Set([cr.author, ...cr.history.filter((h) => h.action === 'edited').map((h) => h.by)])];
   if (cr.state === 'open')
     return [
-      `needs ${required - cr.approvals.length} more approval${required - cr.approvals.length === 1 ? '' : 's'} (${cr.approvals.length} of ${required}), from someone other than ${cr.author}:`,
+      `needs ${required - cr.approvals.length} more approval${required - cr.approvals.length === 1 ? '' : 's'} (${cr.approvals.length} of ${required}), from someone other than ${writers.join(' and ')}:`,
       `  dials cr show ${ref}`,
       `  dials cr approve ${ref}`,
     ];

@@ -69,7 +69,7 @@ export function printRelease(ctx: Context, release: Release, extra: Record<strin
     ? `\n${color.yellow('forced past:')} ${release.forced.refused.map((r) => `${r.key} (${r.apps.join(', ')}: ${r.message})`).join('; ')}`
     : '';
   const request = release.changeRequest
-    ? ` applying change request ${release.changeRequest}, approved by ${(release.approvers ?? []).join(', ')}`
+    ? `: applying change request ${release.changeRequest}, approved by ${(release.approvers ?? []).join(', ')}`
     : '';
   ctx.out.result(
     { release: shownRelease(ctx, release), changed: true, ...extra },

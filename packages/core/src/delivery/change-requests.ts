@@ -194,7 +194,11 @@ export async function editChangeRequest(
       state: 'open',
       history: [
         ...cr.history,
-        event(by, 'edited', `${draft.changes.length} changes at revision ${draft.baseRevision}${voided}${unscheduled}`),
+        event(
+          by,
+          'edited',
+          `${draft.changes.length} change${draft.changes.length === 1 ? '' : 's'} at revision ${draft.baseRevision}${voided}${unscheduled}`,
+        ),
       ],
     };
   });

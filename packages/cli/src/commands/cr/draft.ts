@@ -60,8 +60,7 @@ export async function editRequest(ctx: Context, id: string, file: string | undef
   const cr = await editChangeRequest(await ctx.source(), namespace, id, { changes, title: values.message, by: values.author });
   ctx.out.result(
     { changeRequest: shownRequest(ctx, cr) },
-    () =>
-      `${color.green('✓')} change request ${cr.id} edited (${cr.changes.length} change${cr.changes.length === 1 ? '' : 's'}, based on revision ${cr.baseRevision}): ${cr.history.at(-1)?.detail ?? ''}. It needs approving again.`,
+    () => `${color.green('✓')} change request ${cr.id} edited: ${cr.history.at(-1)?.detail ?? ''}. It needs approving again.`,
   );
   return 0;
 }

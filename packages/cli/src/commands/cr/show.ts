@@ -65,7 +65,7 @@ export async function showRequest(ctx: Context, id: string): Promise<number> {
       `${color.bold(`change request ${cr.id}`)} in ${cr.namespace}: ${cr.title} ${STATE_COLOR[cr.state](`[${cr.state}]`)}`,
       color.dim(`by ${cr.author}, ${when(cr.createdAt)}, based on revision ${cr.baseRevision}`),
       ...(cr.message ? [cr.message] : []),
-      `approvals (${cr.approvals.length} of ${required}): ${cr.approvals.map((a) => `${a.by} ${color.dim(when(a.at))}`).join(', ') || '-'}`,
+      `approvals (${cr.approvals.length} of ${required}): ${cr.approvals.map((a) => `${a.by} ${color.dim(when(a.at))}${a.reason ? ` (${a.reason})` : ''}`).join(', ') || '-'}`,
       ...cr.rejections.map((r) => `${color.red('rejected')} by ${r.by} ${color.dim(when(r.at))}${r.reason ? `: ${r.reason}` : ''}`),
       ...(cr.schedule ? [`scheduled at ${cr.schedule.at} (by ${cr.schedule.by})`] : []),
       ...(cr.applying ? [color.yellow(`being applied by ${cr.applying.by} since ${when(cr.applying.at)}`)] : []),
