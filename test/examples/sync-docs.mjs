@@ -4,12 +4,21 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-for (const doc of ['README.md', 'docs/core.md', 'docs/flags.md', 'docs/openfeature.md', 'docs/express.md', 'docs/nestjs.md']) {
+for (const doc of [
+  'README.md',
+  'docs/core.md',
+  'docs/flags.md',
+  'docs/openfeature.md',
+  'docs/express.md',
+  'docs/nestjs.md',
+  'docs/console.md',
+  'docs/ofrep.md',
+]) {
   const path = `${root}${doc}`;
   const text = readFileSync(path, 'utf8');
   const synced = text.replace(
-    /<!-- example: (\S+) -->\n```ts\n[\s\S]*?```/g,
-    (_, file) => `<!-- example: ${file} -->\n\`\`\`ts\n${readFileSync(`${root}${file}`, 'utf8')}\`\`\``,
+    /<!-- example: (\S+) -->\n```(\w+)\n[\s\S]*?```/g,
+    (_, file, lang) => `<!-- example: ${file} -->\n\`\`\`${lang}\n${readFileSync(`${root}${file}`, 'utf8')}\`\`\``,
   );
   if (synced !== text) {
     writeFileSync(path, synced);

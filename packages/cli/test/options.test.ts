@@ -32,7 +32,7 @@ const load = async (name: string) => {
 };
 
 describe('the registry', () => {
-  it('has the twenty commands, each in a module of its own', async () => {
+  it('has the twenty-three commands, each in a module of its own', async () => {
     expect(registry.map((e) => e.name)).toEqual([
       'get',
       'ls',
@@ -45,6 +45,7 @@ describe('the registry', () => {
       'sync',
       'history',
       'rollback',
+      'release',
       'lock',
       'status',
       'services',
@@ -54,6 +55,8 @@ describe('the registry', () => {
       'cr',
       'scheduler',
       'flags',
+      'console',
+      'ofrep',
     ]);
     const modules = await Promise.all(registry.map((e) => e.load()));
     expect(new Set(modules).size).toBe(registry.length);
