@@ -28,8 +28,13 @@ export const command = defineCommand({
       return 0;
     }
     const fleet = await fleetStatus(source, namespaceOf(given));
+    // etcdctl (or any client but Dials) writes past releases, reviews and schema checks: say which keys it wrote.
+    const outside = fleet.outsideReleases.map(
+      (o) =>
+        `${color.yellow('outside a release')} ${o.key} (revision ${o.revision}): written by etcdctl or another client, not through Dials (no review, no history, no rollback)`,
+    );
     ctx.out.result(fleet, () => {
-      if (fleet.instances.length === 0) return color.dim(`no live instance reports in ${fleet.namespace}`);
+      if (fleet.instances.length === 0) return [color.dim(`no live instance reports in ${fleet.namespace}`), ...outside].join('\n');
       const rows = fleet.instances.map((i) => [
         i.id,
         i.app,
@@ -45,9 +50,9 @@ export const command = defineCommand({
           `${color.red('refused')} ${r.key}${r.raw === undefined ? '' : ` = ${JSON.stringify(r.raw)}`} by ${r.apps.join(', ')} (${r.instances.length} instance${r.instances.length === 1 ? '' : 's'}: ${r.instances.join(', ')}): ${r.message}`,
       );
       const summary = color.dim(
-        `${fleet.instances.length} instances, ${fleet.lagging.length} lagging, ${fleet.unhealthy.length} not ready, ${fleet.refused.length} keys refused`,
+        `${fleet.instances.length} instances, ${fleet.lagging.length} lagging, ${fleet.unhealthy.length} not ready, ${fleet.refused.length} keys refused, ${fleet.outsideReleases.length} written outside a release`,
       );
-      return [table(rows, ['INSTANCE', 'APP', 'STATUS', 'REVISION', 'LABELS', 'HOST']), ...refused, summary].join('\n');
+      return [table(rows, ['INSTANCE', 'APP', 'STATUS', 'REVISION', 'LABELS', 'HOST']), ...refused, ...outside, summary].join('\n');
     });
     return fleet.unhealthy.length > 0 || fleet.refused.length > 0 ? 1 : 0;
   },
