@@ -9,7 +9,7 @@ const steps = (n: number) => Array.from({ length: n }, (_, i) => i);
 const used = (value: unknown) => ({ if: [{ '>': [{ var: 'x' }, 0] }, 'on', { if: [{ in: ['y', value] }, 'off', 'on'] }] });
 
 /** Accumulators that double at each of 27 steps: 2²⁷ characters or elements. */
-export const doublingBombs = {
+const doublingBombs = {
   'cat, all literal (folded at compile time)': { reduce: [steps(27), { cat: [acc, acc] }, 'x'] },
   'merge, all literal (folded at compile time)': { reduce: [steps(27), { merge: [acc, acc] }, [1]] },
   'cat, seeded from the context': { reduce: [steps(27), { cat: [acc, acc] }, { var: 'seed' }] },
