@@ -1,4 +1,27 @@
 export { capability, clusterStatus } from './capabilities.js';
+export { type GrayReleaseOptions, grayRelease } from './delivery/gray.js';
+export {
+  abandonGray,
+  advanceGray,
+  type GrayReleaseState,
+  getGray,
+  type ListGrayOptions,
+  listGray,
+  pauseGray,
+  promoteGray,
+  resumeGray,
+} from './delivery/gray-control.js';
+export {
+  GRAY_PREFIX,
+  type GrayOptions,
+  type GrayRelease,
+  type GrayStep,
+  grayBucket,
+  grayStep,
+  labelsMatch,
+  onGrayRelease,
+  parseGrayHeader,
+} from './delivery/gray-model.js';
 export {
   type ChangeSet,
   type ConfigChange,

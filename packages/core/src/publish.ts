@@ -30,6 +30,8 @@ export interface PublishKeysOptions {
   /** Write even what a registered app schema refuses; the release records that it was forced, and what was refused. */
   readonly force?: boolean;
   readonly rollbackOf?: string;
+  /** The gray release whose values this release writes for everyone (`promoteGray`). */
+  readonly promotes?: string;
 }
 
 /** A change to one full key: `after` undefined deletes it. */
@@ -173,6 +175,7 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
     message: options.message ?? '',
     at: new Date().toISOString(),
     ...(options.rollbackOf ? { rollbackOf: options.rollbackOf } : {}),
+    ...(options.promotes ? { promotes: options.promotes } : {}),
     ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}),
   };
   if (list.length === 0) return { ...base, id: '', revision: 0, changes: [] };
@@ -236,7 +239,7 @@ function list5(keys: readonly string[]): string {
 }
 
 /** Record the plan before anything is written: a missing grant or an oversize record refuses here, having written nothing. */
-async function writePlan(source: Source, namespace: string, release: Release): Promise<string[]> {
+export async function writePlan(source: Source, namespace: string, release: Release): Promise<string[]> {
   const key = newPlanKey(namespace);
   try {
     return await putRecord(source, key, { ...release, id: key.slice(key.lastIndexOf('/') + 1) });

@@ -24,6 +24,8 @@ export interface FleetStatus {
   readonly unhealthy: readonly string[];
   /** Refused keys, each with the instances that refuse it. */
   readonly refused: readonly RefusedAcrossFleet[];
+  /** Each gray release some instance applies, with those instances (ids). */
+  readonly gray: Readonly<Record<string, readonly string[]>>;
   /** Reports that could not be read. */
   readonly unreadable: readonly string[];
 }
@@ -86,12 +88,18 @@ export async function fleetStatus(source: Source, namespace: string): Promise<Fl
       refused.set(r.key, entry);
     }
   }
+  const gray = new Map<string, string[]>();
+  for (const instance of instances) {
+    for (const id of Array.isArray(instance.gray) ? instance.gray : [])
+      gray.set(String(id), [...(gray.get(String(id)) ?? []), instance.id]);
+  }
   return {
     namespace,
     instances,
     lagging: instances.filter((i) => i.behind > 0).map((i) => i.id),
     unhealthy: instances.filter((i) => i.status !== 'ready' && i.status !== 'degraded').map((i) => i.id),
     refused: [...refused.values()].map((r) => ({ ...r, apps: [...r.apps] })),
+    gray: Object.fromEntries(gray),
     unreadable,
   };
 }

@@ -16,6 +16,13 @@ interface Layer {
   early: { readonly paths: string[]; readonly raws: string[]; readonly decoded: Decoded[] } | undefined;
 }
 
+/** A value above every layer (a gray release's), and the key it was read from, for messages. */
+export interface OverlayValue {
+  readonly raw: string;
+  readonly key: string;
+  readonly binary?: boolean;
+}
+
 export interface ConfigStateOptions {
   readonly schema: SchemaMap;
   readonly secrets: readonly (string | RegExp)[];
@@ -56,13 +63,16 @@ export class ConfigState {
 
   /** The raw values of each prefix, from general to specific: a path in a later layer wins. */
   private readonly layers: readonly Layer[];
+  /** Values above every layer, by path (see `applyOverlay`). */
+  private overlay: ReadonlyMap<string, OverlayValue> = new Map();
 
   constructor(
     prefixes: readonly string[],
     private readonly options: ConfigStateOptions,
   ) {
     this.layers = prefixes.map((prefix) => ({ prefix, data: new Map(), binary: new Set(), early: undefined }));
-    this.layerRevisions = prefixes.map(() => undefined);
+    // One more slot, for the overlay's revision.
+    this.layerRevisions = [...prefixes, ''].map(() => undefined);
     this.required = new Set(
       Object.keys(options.schema).filter((path) => !validate(options.schema[path] as StandardSchemaV1, undefined).ok),
     );
@@ -134,6 +144,20 @@ export class ConfigState {
     this.recompute(touched, this.sourceRevision(index, batch.revision));
   }
 
+  /**
+   * Replace the values that sit above every layer (the gray releases this instance is on), as of
+   * the overlay's `revision`, and apply what that changes as one revision. They are decoded and
+   * validated like any value and land in `values`, so reads cost the same with or without them.
+   */
+  applyOverlay(overlay: ReadonlyMap<string, OverlayValue>, revision: number): void {
+    const touched = new Set<string>();
+    const differs = (a: OverlayValue, b: OverlayValue | undefined) => a.raw !== b?.raw || a.binary !== b.binary;
+    for (const [path, value] of this.overlay) if (differs(value, overlay.get(path))) touched.add(path);
+    for (const [path, value] of overlay) if (differs(value, this.overlay.get(path))) touched.add(path);
+    this.overlay = overlay;
+    this.recompute([...touched], this.sourceRevision(this.layers.length, revision), true);
+  }
+
   /** Note what layer `index` last saw of the source; the source's revision is the highest of the layers'. */
   private sourceRevision(index: number, revision: number): number {
     this.layerRevisions[index] = revision;
@@ -184,7 +208,7 @@ export class ConfigState {
       // Decoded early only if it was this very path and value (the map keeps the read's order).
       const decoded = early && i < early.paths.length && early.paths[i] === path && early.raws[i] === raw ? early.decoded[i] : undefined;
       i++;
-      if (above.length > 0 && above.some((l) => l.data.has(path))) continue;
+      if ((above.length > 0 && above.some((l) => l.data.has(path))) || (this.overlay.size > 0 && this.overlay.has(path))) continue;
       try {
         const change = this.applyRaw(path, raw, layer, decoded);
         if (change) changes.push(change);
@@ -239,6 +263,11 @@ export class ConfigState {
   }
 
   private recomputePath(path: string): ConfigChange | undefined {
+    const over = this.overlay.size > 0 ? this.overlay.get(path) : undefined;
+    if (over) {
+      const prefix = over.key.slice(0, over.key.length - path.length);
+      return this.applyRaw(path, over.raw, { prefix, data: new Map(), binary: new Set(over.binary ? [path] : []), early: undefined });
+    }
     let raw: string | undefined;
     let layer: Layer | undefined;
     for (let i = this.layers.length - 1; i >= 0 && raw === undefined; i--) {
