@@ -46,7 +46,8 @@ export function defaultAuthor(): string {
   return process.env.DIALS_AUTHOR ?? process.env.USER ?? process.env.USERNAME ?? 'unknown';
 }
 
-async function readBefore(source: Source, changes: readonly KeyChange[]): Promise<Map<string, KeyValue>> {
+/** The current value of each changed key: one range read for many keys under one prefix, single reads otherwise. */
+export async function readBefore(source: Source, changes: readonly KeyChange[]): Promise<Map<string, KeyValue>> {
   const before = new Map<string, KeyValue>();
   // One range read for a large change set under one prefix; single reads otherwise.
   if (changes.length > 32) {

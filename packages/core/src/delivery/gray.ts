@@ -2,9 +2,9 @@ import { capability } from '../capabilities.js';
 import { asDialsError, DialsError, messageOf } from '../errors.js';
 import { checkWrites, describeRefusals } from '../fleet/schema-check.js';
 import { isUnsafePath } from '../internal/config-tree.js';
-import { defaultAuthor, type KeyChange, writePlan } from '../publish.js';
+import { defaultAuthor, type KeyChange, readBefore, writePlan } from '../publish.js';
 import { putRecord, type Release, recordedChange, releaseId, releaseKey } from '../releases.js';
-import type { KeyValue, Source, Transactions, TxnOp } from '../types.js';
+import type { Source, Transactions, TxnOp } from '../types.js';
 import { checkGrayOptions, type GrayOptions, type GrayRelease, grayHeaderKey, newGrayId } from './gray-model.js';
 
 export interface GrayReleaseOptions {
@@ -60,19 +60,6 @@ function checkedChanges(changes: readonly KeyChange[], namespace: string, transa
     }
   }
   return unique;
-}
-
-/** The current values of `changes`' keys, for the record: what the gray values override. */
-async function currentValues(source: Source, changes: readonly KeyChange[]): Promise<Map<string, KeyValue>> {
-  const before = new Map<string, KeyValue>();
-  for (let start = 0; start < changes.length; start += 64) {
-    const slice = changes.slice(start, start + 64);
-    const kvs = await Promise.all(slice.map((c) => source.get(c.key)));
-    kvs.forEach((kv, i) => {
-      if (kv) before.set((slice[i] as KeyChange).key, kv);
-    });
-  }
-  return before;
 }
 
 /**
@@ -146,7 +133,7 @@ export async function grayRelease(source: Source, changes: readonly KeyChange[],
       { key: refused[0]?.key, refused },
     );
   }
-  const before = await currentValues(source, list);
+  const before = await readBefore(source, list);
   const { labels, steps, stepMs } = options.gray;
   const id = newGrayId();
   const author = source.user ?? options.author ?? defaultAuthor();
