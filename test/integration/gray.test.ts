@@ -68,10 +68,12 @@ class InstanceProcess {
   }
 }
 
+const schema = { pool: z.coerce.number().int(), sentinel: z.coerce.number().optional() };
+
 interface Member {
   readonly id: string;
   readonly canary: boolean;
-  readonly dials: Dials;
+  readonly dials: Dials<typeof schema>;
   readonly seen: unknown[];
 }
 
@@ -86,7 +88,7 @@ async function clients(source: Source, prefix: string, count: number, canary = (
       instanceId: id,
       reportTtlMs: 1000,
       labels: { canary: String(canary(i)), zone: i % 2 === 0 ? 'eu-1' : 'us-1' },
-      schema: { pool: z.coerce.number().int(), sentinel: z.coerce.number().optional() },
+      schema,
     });
     return { id, canary: canary(i), dials, seen: [] as unknown[] };
   });
