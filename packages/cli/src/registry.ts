@@ -66,6 +66,11 @@ export const registry: readonly CommandEntry[] = [
     load: async () => (await import('./commands/rbac.js')).command,
   },
   {
+    name: 'gray',
+    summary: 'gray releases (canary): ls, show, promote, abandon, advance, pause, resume; write one with set --gray',
+    load: async () => (await import('./commands/gray/index.js')).command,
+  },
+  {
     name: 'flags',
     summary: 'feature flags: ls, stale, create, enable, disable, set --variant, rollout (weights), eval --context',
     load: async () => (await import('./commands/flags/index.js')).command,

@@ -28,6 +28,7 @@ export function rolesFor(team: string): Role[] {
         { permission: 'readwrite', prefix: `/${flags}/`, why: 'the flags' },
         { permission: 'readwrite', prefix: `/dials/releases/${config}/`, why: "the config's releases (history, rollback)" },
         { permission: 'readwrite', prefix: `/dials/releases/${flags}/`, why: "the flags' releases" },
+        { permission: 'readwrite', prefix: `/dials/gray/${config}/`, why: 'gray releases of the config (set --gray, dials gray)' },
         { permission: 'read', prefix: `/dials/schemas/${config}/`, why: "the apps' schemas, which check every write" },
         { permission: 'read', prefix: `/dials/instances/${config}/`, why: 'the fleet (dials fleet)' },
         { permission: 'read', prefix: `/dials/instances/${flags}/`, why: "the flags' fleet and usage" },
@@ -41,6 +42,7 @@ export function rolesFor(team: string): Role[] {
       grants: [
         { permission: 'read', prefix: `/${config}/`, why: 'the config' },
         { permission: 'read', prefix: `/${flags}/`, why: 'the flags' },
+        { permission: 'read', prefix: `/dials/gray/${config}/`, why: 'the gray releases that may select it (by its labels)' },
         { permission: 'readwrite', prefix: `/dials/instances/${config}/`, why: 'its presence report' },
         { permission: 'readwrite', prefix: `/dials/instances/${flags}/`, why: 'its flag usage report' },
         { permission: 'readwrite', prefix: `/dials/schemas/${config}/`, why: 'its schema, which checks every write' },
