@@ -64,6 +64,12 @@ async function seed(): Promise<void> {
   const flagd = JSON.parse(readFileSync(demoFlags, 'utf8')) as { flags: Record<string, unknown>; $evaluators: unknown };
   for (const [key, flag] of Object.entries(flagd.flags)) await put(`flags/shop/dev/${key}`, JSON.stringify(flag));
   await put('flags/shop/dev/$evaluators', JSON.stringify(flagd.$evaluators));
+  // The gray release the `dials gray` examples name, staged so that `advance` has a next step.
+  const namespace = `${base.slice(1)}config/shop/dev`;
+  const gray = `/dials/gray/${namespace}/g-1a2b3c4d`;
+  await etcd.put(`${gray}/database/pool`).value('20');
+  const header = { id: 'g-1a2b3c4d', namespace, labels: { canary: 'true' }, steps: [10, 50, 100], state: 'active' };
+  await etcd.put(gray).value(JSON.stringify({ ...header, startedAt: new Date().toISOString(), author: 'docs', message: 'pool 20' }));
   etcd.close();
 }
 

@@ -9,6 +9,7 @@ export const command = defineCommand({
   examples: [
     'dials sync /config/shop/staging/ /config/shop/production/',
     'dials sync /config/shop/staging/ /config/shop/production/ --delete --apply -m "promote staging"',
+    'dials sync /config/shop/staging/ /config/shop/production/ --apply --gray canary=true',
   ],
   async run(ctx) {
     const [a, b] = need(ctx, 2, 'two prefixes').map(withSlash) as [string, string];
