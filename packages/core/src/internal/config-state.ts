@@ -149,7 +149,10 @@ export class ConfigState {
    * the overlay's `revision`, and apply what that changes as one revision. They are decoded and
    * validated like any value and land in `values`, so reads cost the same with or without them.
    */
-  applyOverlay(overlay: ReadonlyMap<string, OverlayValue>, revision: number): void {
+  applyOverlay(given: ReadonlyMap<string, OverlayValue>, revision: number): void {
+    // Interned as the layers' paths are: a path only the overlay has is then found by identity too.
+    const overlay = new Map<string, OverlayValue>();
+    for (const [path, value] of given) overlay.set(intern(path), value);
     const touched = new Set<string>();
     const differs = (a: OverlayValue, b: OverlayValue | undefined) => a.raw !== b?.raw || a.binary !== b.binary;
     for (const [path, value] of this.overlay) if (differs(value, overlay.get(path))) touched.add(path);
