@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createDials, type Dials, etcdSource, grayBucket, type Source } from '@dials/core';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { z } from 'zod';
@@ -14,6 +15,7 @@ import { rawClient } from '../helpers/keys.js';
 // (gray show, fleet), step, pause, promote, abandon; import and sync --gray; usage errors.
 const endpoint = inject('etcdEndpoint');
 const etcd = rawClient(endpoint);
+const demoFlags = fileURLToPath(new URL('../../apps/demo/flags.flagd.json', import.meta.url));
 const cwd = mkdtempSync(join(tmpdir(), 'dials-cli-gray-'));
 afterAll(() => {
   etcd.close();
@@ -187,6 +189,7 @@ describe('dials set --gray and dials gray', () => {
       ['set', `${prefix}pool`, '1', '--gray', 'canary=true', '--steps', '50%,10%'],
       ['set', `${prefix}pool`, '1', '--steps', '10%'],
       ['sync', prefix, prefix, '--apply', '--delete', '--gray', 'canary=true'],
+      ['import', demoFlags, '--prefix', prefix, '--apply', '--gray', 'canary=true'], // flags roll out by targeting
       ['gray', 'promote', 'g-00000000'],
       ['gray', 'stop', 'g-00000000', '--namespace', namespace],
     ]) {

@@ -176,6 +176,7 @@ describe('gray releases: usage errors before connecting', () => {
     [['set', '/k', '1', '--gray', 'a=1', '--steps', '10%', '--step-every', 'soon'], '--step-every'],
     [['import', 'f.yaml', '--prefix', '/p/', '--gray', 'a=1', '--delete'], '--gray cannot go with --delete'],
     [['sync', '/a/', '/b/', '--gray', 'a=1', '--delete'], '--gray cannot go with --delete'],
+    [['import', 'f.json', '--prefix', '/p/', '--gray', 'a=1', '--flags'], '--gray cannot go with --flags'],
     [['gray'], 'missing subcommand'],
     [['gray', 'next'], 'unknown subcommand next'],
     [['gray', 'show'], 'missing ID'],

@@ -23,8 +23,11 @@ export const command = defineCommand({
     const [file] = need(ctx, 1, 'FILE') as [string];
     const prefix = ctx.values.prefix;
     if (!prefix) throw new UsageError('import needs --prefix, e.g. --prefix /config/shop/dev/');
-    const gray = grayOptionsOf(ctx, { '--delete': ctx.values.delete === true });
-    const { entries } = readEntries(file, ctx.values.flags === true ? 'flags' : 'auto');
+    const gray = grayOptionsOf(ctx, { '--delete': ctx.values.delete === true, '--flags': ctx.values.flags === true });
+    const { entries, flags } = readEntries(file, ctx.values.flags === true ? 'flags' : 'auto');
+    // Flag instances do not follow gray releases: a flag rolls out by its own targeting.
+    if (gray && flags)
+      throw new UsageError(`--gray is for config: ${file} is a flag set, which rolls out by its targeting (dials flags rollout)`);
     const source = await ctx.source();
     const target = withSlash(prefix);
     return applyPlan(ctx, entries, await source.list(target), target, new Set(), gray);
