@@ -4,7 +4,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-for (const doc of ['README.md', 'docs/core.md', 'docs/flags.md', 'docs/openfeature.md', 'docs/express.md', 'docs/nestjs.md']) {
+for (const doc of [
+  'README.md',
+  'docs/core.md',
+  'docs/flags.md',
+  'docs/openfeature.md',
+  'docs/express.md',
+  'docs/nestjs.md',
+  'docs/delivery-gray.md',
+]) {
   const path = `${root}${doc}`;
   const text = readFileSync(path, 'utf8');
   const synced = text.replace(
