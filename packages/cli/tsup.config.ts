@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PluginBuild } from 'esbuild';
@@ -9,6 +9,7 @@ import { defineConfig } from 'tsup';
 const sources: Record<string, string> = {
   '@dials/core': '../core/src/index.ts',
   '@dials/flags': '../flags/src/index.ts',
+  '@dials/console': '../console/src/index.ts',
   rxjs: '../../node_modules/rxjs/dist/esm/index.js',
 };
 
@@ -23,8 +24,8 @@ function exportsOf(index: string): Map<string, string> {
 }
 
 /**
- * @dials/core, @dials/flags and rxjs are compiled in (core and flags from their sources), so that each command's chunk
- * holds only the modules it uses. esbuild puts a module in the chunk of every command that reaches
+ * @dials/core, @dials/flags, @dials/console and rxjs are compiled in (the Dials packages from their
+ * sources), so that each command's chunk holds only the modules it uses. esbuild puts a module in the chunk of every command that reaches
  * a file re-exporting it: through core's index, etcd-source.ts (and etcd3, ~120 ms to load) would
  * land in `dials get`. So each importer gets an index of its own, re-exporting only the values it
  * imports, straight from their modules.
@@ -32,7 +33,7 @@ function exportsOf(index: string): Map<string, string> {
 const ownIndex = {
   name: 'own-index',
   setup(build: PluginBuild) {
-    build.onResolve({ filter: /^(@dials\/core|@dials\/flags|rxjs)$/ }, (args) => ({
+    build.onResolve({ filter: /^(@dials\/core|@dials\/flags|@dials\/console|rxjs)$/ }, (args) => ({
       path: `${args.path}?${args.importer}`,
       namespace: 'own-index',
       pluginData: { pkg: args.path, importer: args.importer },
@@ -58,8 +59,12 @@ const ownIndex = {
   },
 };
 
-// Third-party packages stay external (etcd3 reads its .proto files at run time): they are the
-// command's dependencies.
+// The console's built web UI, where the console compiled into a chunk of dist/ looks for it
+// (`../dist/ui` from the chunk): `dials console` serves it. Absent until the UI is built.
+const consoleUi = fileURLToPath(new URL('../console/dist/ui', import.meta.url));
+
+// Third-party packages stay external (etcd3 reads its .proto files at run time; express and zod
+// are loaded by `dials console` and `dials ofrep` only): they are the command's dependencies.
 export default defineConfig({
   entry: ['src/main.ts'],
   format: ['esm'],
@@ -70,4 +75,7 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  onSuccess: async () => {
+    if (existsSync(consoleUi)) cpSync(consoleUi, fileURLToPath(new URL('./dist/ui', import.meta.url)), { recursive: true });
+  },
 });

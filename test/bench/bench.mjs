@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark side by side in one run, then results/latest.json and
 // docs/benchmarks.md. `npm run bench -- --quick`: a few seconds of the same code (part of
-// npm test), written to results/quick/ only.
+// npm test), written to results/quick/ only. `npm run bench -- --only ofrep`: one file
+// (test/bench/ofrep.bench.test.ts), its groups replaced in results/latest.json, the rest kept.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -8,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 const quick = process.argv.includes('--quick');
 const renderOnly = process.argv.includes('--render-only');
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt === -1 ? undefined : process.argv[onlyAt + 1];
+if (onlyAt !== -1 && !/^[\w-]+$/.test(only ?? '')) throw new Error('--only takes a bench file name: --only ofrep');
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const partsDir = `${here}results/${quick ? 'quick' : 'parts'}/`;
@@ -21,7 +25,8 @@ if (renderOnly) {
 }
 rmSync(partsDir, { recursive: true, force: true });
 mkdirSync(partsDir, { recursive: true });
-execFileSync(process.execPath, [`${root}node_modules/vitest/vitest.mjs`, 'run', '--config', `${here}vitest.config.ts`], {
+const files = only ? [`test/bench/${only}.bench.test.ts`] : [];
+execFileSync(process.execPath, [`${root}node_modules/vitest/vitest.mjs`, 'run', '--config', `${here}vitest.config.ts`, ...files], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, DIALS_BENCH_QUICK: quick ? '1' : '0' },
@@ -73,6 +78,19 @@ const result = {
   packages,
   figures,
 };
+if (only && !quick) {
+  // Keep every other figure of the last full run; note when these were measured.
+  const last = JSON.parse(readFileSync(`${here}results/latest.json`, 'utf8'));
+  const groups = new Set(figures.map((f) => f.group));
+  last.figures = [...last.figures.filter((f) => !groups.has(f.group)), ...figures];
+  last.updated = [...(last.updated ?? []).filter((u) => u.file !== only), { file: only, at: result.at, node: result.node }];
+  last.packages = { ...last.packages, ...packages };
+  writeFileSync(`${here}results/latest.json`, JSON.stringify(last, null, 2));
+  const { renderMarkdown } = await import('./render.mjs');
+  writeFileSync(`${root}docs/benchmarks.md`, renderMarkdown(last, readFileSync(`${here}notes.md`, 'utf8').split('\n')));
+  console.log(`merged ${figures.length} figures of ${only} into test/bench/results/latest.json; wrote docs/benchmarks.md`);
+  process.exit(0);
+}
 if (quick) {
   writeFileSync(`${partsDir}latest.json`, JSON.stringify(result, null, 2));
   console.log(`bench --quick: ${figures.length} figures (speed not checked; see npm run bench)`);

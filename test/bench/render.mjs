@@ -55,6 +55,16 @@ export function targets(figures) {
   const seq = figures.find((f) => f.group === 'bulk write' && f.name.includes('sequential'))?.median;
   const pub = figures.find((f) => f.group === 'bulk write' && f.name.startsWith('publish'))?.median;
   if (pub !== undefined) check('bulk publish ≥ 10× faster than sequential puts', `${fmt(seq / pub)}×`, seq / pub >= 10);
+  const plain = figures.find((f) => f.group === 'atomic release' && f.name.includes('not atomic'))?.median;
+  const atomic = figures.find((f) => f.group === 'atomic release' && f.name.includes('atomic (in-progress'))?.median;
+  if (atomic !== undefined)
+    check('atomic 5 000-change release ≤ 1.3× the non-atomic publish', `${fmt(atomic / plain)}×`, atomic / plain <= 1.3);
+  const emitted = figures.find((f) => f.group === 'atomic release' && f.name.startsWith('changes$'))?.max;
+  if (emitted !== undefined) check('a subscriber applies the atomic release in one emission', `${fmt(emitted)}`, emitted === 1);
+  const free = find(figures, 'atomic release', 'dials.get, nothing held');
+  const held = find(figures, 'atomic release', 'dials.get while a release is held');
+  if (held !== undefined)
+    check('dials.get while a release is held ≥ 90 % of its speed otherwise', `${fmt((held / free) * 100)} %`, held / free >= 0.9);
   for (const group of ['HTTP (Express 5, autocannon, 50 connections)', 'HTTP (NestJS 11 on Express, autocannon, 50 connections)']) {
     const bare = find(figures, group, 'bare route');
     const dials = figures.find((f) => f.group === group && f.name !== 'bare route')?.median;
@@ -64,6 +74,14 @@ export function targets(figures) {
         `${fmt(((bare - dials) / bare) * 100)} %`,
         (bare - dials) / bare < 0.05,
       );
+  }
+  const ofrep = 'OFREP (Express 5, autocannon, 50 connections)';
+  const bulk = find(figures, ofrep, 'bulk evaluation, 50 flags');
+  if (bulk !== undefined) {
+    const floor = find(figures, ofrep, 'bare POST route');
+    const n304 = find(figures, ofrep, 'bulk, If-None-Match');
+    const detail = floor === undefined ? '' : `, ${fmt((bulk / floor) * 100)} % of a bare route`;
+    check('OFREP bulk evaluation, 50 flags', `${fmt(bulk)} req/s${detail}; 304: ${fmt(n304)} req/s`, true, 'reported, no target');
   }
   const startup = figures.find((f) => f.group.startsWith('CLI start-up') && f.name === 'node -e 0')?.group;
   if (startup) {
@@ -77,6 +95,14 @@ export function targets(figures) {
       check(`\`${name}\` start-up ≤ ${limit}× a bare \`node -e 0\``, `${fmt(ms / node)}× (${fmt(ms)} ms)`, ms / node <= limit);
     }
   }
+  const ui = 'console UI (headless Chromium)';
+  const firstLoad = find(figures, ui, 'first load, the tree painted (10000 keys');
+  if (firstLoad !== undefined)
+    check('console: first load on 10 000 keys under 1 s (tree painted)', `${fmt(firstLoad)} ms`, firstLoad < 1000);
+  const fanOut = find(figures, ui, 'save → the last of 100 subscribed instances');
+  if (fanOut !== undefined) check('console: a save reaches all 100 subscribed instances under 200 ms', `${fmt(fanOut)} ms`, fanOut < 200);
+  const shown = find(figures, ui, 'etcd put elsewhere → the open key view shows it');
+  if (shown !== undefined) check('console: a change made elsewhere shows within 1 s', `${fmt(shown)} ms`, shown < 1000);
   return rows;
 }
 
@@ -93,6 +119,10 @@ export function renderMarkdown(result, notes = []) {
     '(the notes at the end come from `test/bench/notes.md`).',
     '',
     `Machine: ${result.machine.cpus} × ${result.machine.cpu}, ${result.machine.memoryGiB} GiB; Node ${result.node}; ${result.etcd}.`,
+    ...(result.updated ?? []).map(
+      (u) =>
+        `The \`${u.file}\` figures are from \`npm run bench -- --only ${u.file}\` on ${u.at.slice(0, 10)}, a later run on the same machine.`,
+    ),
     `Packages: ${Object.entries(result.packages)
       .filter(([, v]) => v)
       .map(([k, v]) => `${k} ${v}`)

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +70,33 @@ const debugLineShows = async (demo: Demo) => {
   return demo.output().includes('debug line from /debug-log');
 };
 
+/** docs/ofrep.md's curl lines against the demo (no key on its files): each answer as the page says. */
+async function docsCurlLines(demo: Demo): Promise<void> {
+  const doc = readFileSync(join(root, 'docs/ofrep.md'), 'utf8');
+  const block = /<!-- run against the demo: test\/e2e\/demo.test.ts -->\n```sh\n([\s\S]*?)```/.exec(doc)?.[1];
+  expect(block).toContain('curl');
+  const script = (block as string).replaceAll('localhost:3000', demo.url.replace('http://', ''));
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile('sh', ['-ec', script], (error, stdout, stderr) => (error ? reject(new Error(`${error.message}${stderr}`)) : resolve(stdout))),
+  );
+  const [theme, checkout, all, notModified] = out
+    .replace(/\}(?=[{\d])/g, '}\n')
+    .trim()
+    .split('\n');
+  expect(JSON.parse(theme as string)).toMatchObject({
+    key: 'checkout-theme',
+    value: expect.stringMatching(/^(light|dark)$/),
+    reason: 'TARGETING_MATCH',
+  });
+  expect(JSON.parse(checkout as string)).toEqual({ key: 'new-checkout', reason: 'DISABLED' });
+  expect(
+    JSON.parse(all as string)
+      .flags.map((f: { key: string }) => f.key)
+      .sort(),
+  ).toEqual(['checkout-theme', 'new-checkout']);
+  expect(notModified).toBe('304');
+}
+
 describe('the demo service, started as a process', () => {
   it('on the embedded file source: editing the files flips a flag and the log level', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dials-demo-'));
@@ -87,6 +114,8 @@ describe('the demo service, started as a process', () => {
     const viaOpenFeature = () =>
       fetch(`${demo.url}/openfeature/new-checkout`, { headers: { 'x-user-email': 'ana@example.com' } }).then((r) => r.json());
     expect(await viaOpenFeature()).toMatchObject({ value: false, reason: 'DISABLED' });
+
+    await docsCurlLines(demo);
 
     const flags = JSON.parse(readFileSync(flagsFile, 'utf8'));
     flags.flags['new-checkout'].state = 'ENABLED';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, inject, it } from 'vitest';
 import { rawClient, uniquePrefix } from '../helpers/keys.js';
+import { serveConsole } from './console-mount.js';
 import { capabilities } from './core-capabilities.js';
 import { fromFile } from './core-file.js';
 import { layers } from './core-layers.js';
@@ -80,10 +81,36 @@ it('the file example gives what its comments say', async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+it('the console example serves the page and the API', async () => {
+  const served = await serveConsole(inject('etcdEndpoint'), 0);
+  try {
+    const page = await fetch(`${served.url}config/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await page.text()).toContain('<title>Dials console</title>');
+    expect(await (await fetch(`${served.url}api/session`)).json()).toMatchObject({
+      authEnabled: false,
+      loginRequired: false,
+      writable: true,
+    });
+  } finally {
+    await served.close();
+  }
+});
+
 it('every example in docs/ is a copy of its tested file', () => {
-  for (const doc of ['README.md', 'docs/core.md', 'docs/flags.md', 'docs/openfeature.md', 'docs/express.md', 'docs/nestjs.md']) {
+  for (const doc of [
+    'README.md',
+    'docs/core.md',
+    'docs/flags.md',
+    'docs/openfeature.md',
+    'docs/express.md',
+    'docs/nestjs.md',
+    'docs/console.md',
+    'docs/ofrep.md',
+  ]) {
     const text = readFileSync(join(root, doc), 'utf8');
-    const blocks = [...text.matchAll(/<!-- example: (\S+) -->\n```ts\n([\s\S]*?)```/g)];
+    const blocks = [...text.matchAll(/<!-- example: (\S+) -->\n```\w+\n([\s\S]*?)```/g)];
     expect(blocks.length).toBeGreaterThan(0);
     // `npm run docs:sync` copies them again after an example changes.
     for (const [, file, code] of blocks) expect(code, `${doc}: ${file}`).toBe(readFileSync(join(root, file as string), 'utf8'));

@@ -11,13 +11,15 @@ for (const doc of [
   'docs/openfeature.md',
   'docs/express.md',
   'docs/nestjs.md',
+  'docs/console.md',
+  'docs/ofrep.md',
   'docs/delivery-gray.md',
 ]) {
   const path = `${root}${doc}`;
   const text = readFileSync(path, 'utf8');
   const synced = text.replace(
-    /<!-- example: (\S+) -->\n```ts\n[\s\S]*?```/g,
-    (_, file) => `<!-- example: ${file} -->\n\`\`\`ts\n${readFileSync(`${root}${file}`, 'utf8')}\`\`\``,
+    /<!-- example: (\S+) -->\n```(\w+)\n[\s\S]*?```/g,
+    (_, file, lang) => `<!-- example: ${file} -->\n\`\`\`${lang}\n${readFileSync(`${root}${file}`, 'utf8')}\`\`\``,
   );
   if (synced !== text) {
     writeFileSync(path, synced);

@@ -6,7 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registry } from '../../packages/cli/src/registry.js';
 import { runDials, runJson, watchUntil } from '../helpers/cli.js';
+import type { EtcdServer } from '../helpers/etcd.js';
+import { startEtcdWithUsers } from '../helpers/etcd-users.js';
 import { rawClient, uniquePrefix } from '../helpers/keys.js';
+import { startServing } from '../helpers/serve.js';
 
 // docs/cli.md's example commands, run against the test etcd: each under a prefix of its own
 // (`/config/...` and `/flags/...` moved under it, the namespace `config/shop/dev` too), with the
@@ -46,7 +49,7 @@ function localise(line: string): string[] {
     .slice(1)
     .map((word) => {
       if (/^\/(config|flags)\//.test(word)) return base + word.slice(1);
-      if (word === 'config/shop/dev') return base.slice(1) + word;
+      if (word === 'config/shop/dev' || word === 'flags/shop/dev') return base.slice(1) + word;
       if (word === 'deploy-shop') return `deploy-shop-${lockSuffix}`;
       return word;
     });
@@ -90,6 +93,32 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
+// The serving examples name an OFREP user (`--user ofrep`): an etcd with auth on that has one.
+let authEtcd: Promise<EtcdServer> | undefined;
+const withOfrepUser = () => {
+  authEtcd ??= startEtcdWithUsers({ ofrep: { password: 'of-pass', read: ['/dials/ofrep-keys/', '/flags/'] } }).then(({ server, root }) => {
+    root.close();
+    return server;
+  });
+  return authEtcd;
+};
+afterAll(async () => (await authEtcd)?.destroy());
+
+/** A serving example (`console`, `ofrep`) on a free port: it answers, and stops on SIGTERM with exit 0. */
+async function serves(args: string[]): Promise<void> {
+  const onPort0 = args.includes('--port') ? args.map((word, i) => (args[i - 1] === '--port' ? '0' : word)) : [...args, '--port', '0'];
+  const target = onPort0.includes('--user') ? (await withOfrepUser()).endpoint : endpoint;
+  const server = await startServing(target, onPort0, /(?:Console|OFREP) on (http:\/\/\S+?)\/(?:console|ofrep)/, {
+    DIALS_PASSWORD: 'of-pass',
+  });
+  const answer =
+    onPort0[0] === 'console'
+      ? await fetch(`${server.url}/console/api/session`)
+      : await fetch(`${server.url}/ofrep/v1/evaluate/flags`, { method: 'POST', body: '{"context":{}}' });
+  expect(answer.status, server.output()).toBe(onPort0[0] === 'console' ? 200 : 401); // OFREP: no key, no flags
+  expect((await server.stop('SIGTERM')).code).toBe(0);
+}
+
 describe("docs/cli.md's examples run", () => {
   it('has examples to run', () => {
     expect(examples.length).toBeGreaterThan(40);
@@ -112,6 +141,32 @@ describe("docs/cli.md's examples run", () => {
       );
       expect(code).toBe(0);
       return;
+    }
+    if (args[0] === 'console' || (args[0] === 'ofrep' && args[1] !== 'keys')) {
+      await serves(args);
+      return;
+    }
+    if (args[0] === 'ofrep' && args[2] === 'revoke') {
+      // The example's hash is made up: revoke a key made for the purpose.
+      const made = await runJson(endpoint, ['ofrep', 'keys', 'create', args[3] as string]);
+      args = args.map((word) => (/^[0-9a-f]{64}$/.test(word) ? made.data.hash : word));
+    }
+    if (args[0] === 'release' && (args[1] === 'resume' || args[1] === 'abort')) {
+      // The example's release is one whose writer died: leave its plan behind as such a writer would.
+      const namespace = `${base.slice(1)}config/shop/dev`;
+      const plan = {
+        id: args[2],
+        namespace,
+        author: 'docs',
+        message: '',
+        at: new Date().toISOString(),
+        revision: 0,
+        changes: [{ key: `/${namespace}/feature/resumed`, after: 'true' }],
+      };
+      const etcd = rawClient(endpoint);
+      await etcd.delete().key(`/${namespace}/feature/resumed`);
+      await etcd.put(`/dials/releases/${namespace}/${args[2]}`).value(JSON.stringify(plan));
+      etcd.close();
     }
     if (args[0] === 'rollback') {
       // The example's release id is made up: roll back the namespace's latest instead.

@@ -22,8 +22,9 @@ describe('the TTL cache', () => {
     const prefix = uniquePrefix('ttl');
     const dials = createDials({ source: etcdSource({ endpoints: server.endpoint }), prefix, cacheTtlMs: 150 });
     await dials.ready();
-    expect(dials.stats.ttlRereads).toBe(0);
-    await vi.waitFor(() => expect(dials.stats.ttlRereads).toBeGreaterThanOrEqual(2), { timeout: 5_000, interval: 20 });
+    // Under load a re-read may come before this line: count from here.
+    const before = dials.stats.ttlRereads;
+    await vi.waitFor(() => expect(dials.stats.ttlRereads).toBeGreaterThanOrEqual(before + 2), { timeout: 5_000, interval: 20 });
     expect(dials.status).toBe('ready'); // a re-read that succeeds confirms the data
     await dials.close();
   });

@@ -20,6 +20,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         DialsModule.forRoot({
+          // Its name in the fleet report and the schema registry (a refused write names it).
+          app: process.env.DIALS_APP ?? 'shop',
           source: sources.config,
           prefix: sources.configPrefix,
           schema,

@@ -31,7 +31,9 @@ export async function demoSources(): Promise<DemoSetup> {
       registry: memorySource({ name: 'in-process registry' }),
     };
   }
-  const source = etcdSource();
+  // With etcd auth on, the service reads as its own etcd user (the console's users log in with theirs).
+  const user = process.env.DIALS_USER;
+  const source = etcdSource(user ? { auth: { username: user, password: process.env.DIALS_PASSWORD ?? '' } } : {});
   const configPrefix = process.env.DIALS_CONFIG_PREFIX ?? '/config/shop/dev/';
   const flagsPrefix = process.env.DIALS_FLAGS_PREFIX ?? '/flags/shop/dev/';
   await source.connect();

@@ -44,6 +44,11 @@ export const registry: readonly CommandEntry[] = [
     load: async () => (await import('./commands/history.js')).command,
   },
   { name: 'rollback', summary: 'publish the inverse of a release', load: async () => (await import('./commands/rollback.js')).command },
+  {
+    name: 'release',
+    summary: 'releases being written, and resume or abort one whose writer died part-way',
+    load: async () => (await import('./commands/release.js')).command,
+  },
   { name: 'lock', summary: 'run a command under a distributed lock', load: async () => (await import('./commands/lock.js')).command },
   {
     name: 'status',
@@ -74,6 +79,16 @@ export const registry: readonly CommandEntry[] = [
     name: 'flags',
     summary: 'feature flags: ls, stale, create, enable, disable, set --variant, rollout (weights), eval --context',
     load: async () => (await import('./commands/flags/index.js')).command,
+  },
+  {
+    name: 'console',
+    summary: 'serve the console (log in with etcd users) and OFREP on one port, until Ctrl-C',
+    load: async () => (await import('./commands/console/index.js')).command,
+  },
+  {
+    name: 'ofrep',
+    summary: 'serve OFREP (flags over HTTP for any language) until Ctrl-C; `ofrep keys` makes, lists and revokes its API keys',
+    load: async () => (await import('./commands/ofrep/index.js')).command,
   },
 ];
 

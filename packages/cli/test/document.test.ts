@@ -122,7 +122,8 @@ describe('export documents (json, yaml)', () => {
       }),
       { numRuns: 400 },
     );
-  });
+    // 400 runs take about a second alone; allow for a loaded CI machine.
+  }, 30_000);
 });
 
 describe("core's buildConfigTree", () => {

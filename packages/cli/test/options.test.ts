@@ -32,7 +32,7 @@ const load = async (name: string) => {
 };
 
 describe('the registry', () => {
-  it('has the eighteen commands, each in a module of its own', async () => {
+  it('has the twenty-one commands, each in a module of its own', async () => {
     expect(registry.map((e) => e.name)).toEqual([
       'get',
       'ls',
@@ -45,6 +45,7 @@ describe('the registry', () => {
       'sync',
       'history',
       'rollback',
+      'release',
       'lock',
       'status',
       'services',
@@ -52,6 +53,8 @@ describe('the registry', () => {
       'rbac',
       'gray',
       'flags',
+      'console',
+      'ofrep',
     ]);
     const modules = await Promise.all(registry.map((e) => e.load()));
     expect(new Set(modules).size).toBe(registry.length);

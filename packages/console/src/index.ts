@@ -1,4 +1,12 @@
 export * from './api/contract.js';
-export { createOfrepKey, hashKey, listOfrepKeys, OFREP_KEYS_PREFIX, type OfrepKeyInfo, revokeOfrepKey } from './ofrep/keys.js';
+export {
+  createOfrepKey,
+  hashKey,
+  listOfrepKeys,
+  OFREP_KEYS_PREFIX,
+  type OfrepKeyInfo,
+  ofrepNamespace,
+  revokeOfrepKey,
+} from './ofrep/keys.js';
 export { createOfrep, type OfrepOptions, type OfrepServer } from './ofrep/ofrep.js';
 export { type ConsoleOptions, createConsole, type DialsConsole } from './server/console.js';

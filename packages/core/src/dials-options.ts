@@ -74,6 +74,11 @@ export interface DialsOptions<TSchema extends SchemaMap = SchemaMap> {
   readonly reportTtlMs?: number;
   /** How often this instance's flag usage is reported, when it moved. Default 10 000 ms. */
   readonly usageReportMs?: number;
+  /**
+   * Apply a release written in more than one transaction whole, when it is done (it is marked
+   * under `/dials/in-progress/` while written), rather than one transaction at a time. Default true.
+   */
+  readonly holdReleases?: boolean;
 }
 
 /** One path's change within a revision. */

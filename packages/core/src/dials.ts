@@ -104,13 +104,20 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     });
     this.values = this.state.values;
     this.state.applyDefaults();
-    this.layers = new LayerSet(this.source, this.prefixes, this.state, cacheTtlMs, {
-      report,
-      status: (status) => {
-        this.layerStatus = status;
-        this.updateStatus();
+    this.layers = new LayerSet(
+      this.source,
+      this.prefixes,
+      this.state,
+      cacheTtlMs,
+      {
+        report,
+        status: (status) => {
+          this.layerStatus = status;
+          this.updateStatus();
+        },
       },
-    });
+      options.holdReleases !== false,
+    );
     this.snapshotFile = options.snapshotFile;
     // Secrets stay in memory: a file on disk is easier to leak than etcd.
     this.writer =

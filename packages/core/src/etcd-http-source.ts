@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { BehaviorSubject } from 'rxjs';
-import { DialsError, messageOf } from './errors.js';
+import { asDialsError, DialsError, messageOf } from './errors.js';
 import { parseEndpoints, pem } from './internal/endpoints.js';
 import { Gateway } from './internal/etcd-gateway.js';
 import { escapeKey, valueBytes } from './internal/etcd-kv.js';
@@ -72,8 +72,9 @@ function toKeyValue(kv: WireKv): KeyValue | undefined {
  * etcd through its JSON gateway on the client port (`/v3/kv/range`, `/v3/kv/txn`, ...) with
  * node:http(s): reads, writes, transactions and leases that expire by themselves, without loading
  * a gRPC client (etcd3 and its protobuf files cost ~120 ms to load). For one-shot commands and
- * scripts: `publishKeys()` works on it as on `etcdSource()`, with the same errors. It cannot watch,
- * keep leases alive, lock or report on the cluster: use `etcdSource()` for those.
+ * scripts: `publishKeys()` works on it as on `etcdSource()`, with the same errors (a release of
+ * several transactions is marked in progress under a lease kept alive by a request a third of its
+ * TTL apart). It cannot watch, lock or report on the cluster: use `etcdSource()` for those.
  *
  * @example
  * const source = etcdHttpSource({ endpoints: '127.0.0.1:2379' });
@@ -147,7 +148,35 @@ export function etcdHttpSource(options: EtcdHttpSourceOptions = {}): Source {
       );
       return res.ID;
     },
-    keepAlive: () => Promise.reject(unsupported('keeping a lease alive')),
+    // Kept alive by one keep-alive request a third of the TTL apart (the gateway's keep-alive is one request, one answer).
+    async keepAlive(ttlMs) {
+      const id = await leases.grant(ttlMs);
+      const controller = new AbortController();
+      const timer = setInterval(
+        () => {
+          gateway.call<{ result?: { TTL?: string } }>('/v3/lease/keepalive', { ID: id }, 'Keeping a lease alive').then(
+            (res) => {
+              if (Number(res.result?.TTL ?? 0) <= 0) lost(new DialsError('UNAVAILABLE', `Lease ${id} has expired`));
+            },
+            (error: unknown) => lost(asDialsError(error, 'UNAVAILABLE')),
+          );
+        },
+        Math.max(250, Math.floor(ttlMs / 3)),
+      );
+      timer.unref?.();
+      const lost = (reason: DialsError) => {
+        clearInterval(timer);
+        if (!controller.signal.aborted) controller.abort(reason);
+      };
+      return {
+        id,
+        signal: controller.signal,
+        revoke: async () => {
+          clearInterval(timer);
+          await leases.revoke(id);
+        },
+      };
+    },
     async revoke(id) {
       await gateway.call('/v3/lease/revoke', { ID: id }, 'Revoking a lease');
     },

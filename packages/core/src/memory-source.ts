@@ -63,6 +63,8 @@ export function storeSource(
     ...capabilities,
     kind,
     description,
+    // One store, whose watchers hear each revision in turn.
+    watchesInOrder: true,
     status$: store.status$.asObservable(),
     connect: async () => {
       await hooks.connect?.();

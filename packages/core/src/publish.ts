@@ -1,9 +1,11 @@
 import { capability } from './capabilities.js';
 import type { PublishChange } from './dials-options.js';
-import { asDialsError, DialsError, messageOf } from './errors.js';
+import { asDialsError, DialsError } from './errors.js';
 import { checkWrites, describeRefusals } from './fleet/schema-check.js';
+import { markInProgress } from './in-progress.js';
 import { decodeValue } from './internal/decode.js';
-import { inNamespace, namespaceOf, newPlanKey, putRecord, type Release, recordedChange, releaseId, releaseKey } from './releases.js';
+import { failed, replacePlan, writePlan } from './release-plan.js';
+import { inNamespace, namespaceOf, type Release, recordedChange, releaseId } from './releases.js';
 import type { StandardSchemaV1 } from './schema.js';
 import { holdsSecret, shownValue } from './secrets.js';
 import type { KeyValue, Source, Transactions, TxnCompare, TxnOp } from './types.js';
@@ -32,6 +34,11 @@ export interface PublishKeysOptions {
   readonly rollbackOf?: string;
   /** The gray release whose values this release writes for everyone (`promoteGray`). */
   readonly promotes?: string;
+  /**
+   * A publish of more than one transaction is marked in progress (`/dials/in-progress/<namespace>`)
+   * so that Dials readers apply it whole. Default true; false writes it as separate transactions.
+   */
+  readonly atomic?: boolean;
 }
 
 /** A change to one full key: `after` undefined deletes it. */
@@ -46,22 +53,21 @@ export function defaultAuthor(): string {
   return process.env.DIALS_AUTHOR ?? process.env.USER ?? process.env.USERNAME ?? 'unknown';
 }
 
-/** The current value of each changed key: one range read for many keys under one prefix, single reads otherwise. */
-export async function readBefore(source: Source, changes: readonly KeyChange[]): Promise<Map<string, KeyValue>> {
-  const before = new Map<string, KeyValue>();
-  // One range read for a large change set under one prefix; single reads otherwise.
-  if (changes.length > 32) {
-    const common = commonPrefix(changes.map((c) => c.key));
-    for (const kv of (await source.list(common)).kvs) before.set(kv.key, kv);
+/** What `keys` hold now: one range read for many keys under one prefix; single reads otherwise. */
+export async function readKeys(source: Source, keys: readonly string[]): Promise<Map<string, KeyValue>> {
+  const found = new Map<string, KeyValue>();
+  if (keys.length > 32) {
+    const wanted = new Set(keys);
+    for (const kv of (await source.list(commonPrefix(keys))).kvs) if (wanted.has(kv.key)) found.set(kv.key, kv);
   } else {
     await Promise.all(
-      changes.map(async (c) => {
-        const kv = await source.get(c.key);
-        if (kv) before.set(c.key, kv);
+      keys.map(async (key) => {
+        const kv = await source.get(key);
+        if (kv) found.set(key, kv);
       }),
     );
   }
-  return before;
+  return found;
 }
 
 /** The deepest `/`-ended prefix every key shares: `/c/db/password` and `/c/database` share `/c/`. */
@@ -164,7 +170,10 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
       { key: huge.key },
     );
   }
-  const before = await readBefore(source, asked);
+  const before = await readKeys(
+    source,
+    asked.map((c) => c.key),
+  );
   // A change to what is already there changes nothing (unless it makes the key temporary).
   const list = asked.filter((c) => {
     const now = before.get(c.key);
@@ -203,102 +212,63 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
   let revision = 0;
   let written = 0;
   const txns = batches(list, transactions);
-  for (const [n, batch] of txns.entries()) {
-    const ops: TxnOp[] = batch.map((c) =>
-      c.after === undefined ? { type: 'delete', key: c.key } : { type: 'put', key: c.key, value: c.after, lease, binary: c.binary },
-    );
-    const compare: TxnCompare[] =
-      guard !== undefined && options.guardPrefix !== undefined
-        ? [{ key: options.guardPrefix, prefix: true, op: 'less', modRevision: guard + 1 }]
-        : batch.map((c) => ({ key: c.key, modRevision: before.get(c.key)?.modRevision ?? 0 }));
-    let failure: DialsError | undefined;
-    try {
-      const result = await transactions.txn(ops, compare);
-      if (!result.succeeded) failure = await conflict(source, batch, before, options, guard, result.revision);
-      else {
-        revision = result.revision;
-        firstRevision ||= revision;
-      }
-    } catch (error) {
-      failure = asDialsError(error, 'GENERAL');
-    }
-    if (failure) {
-      const done = { ...base, id: releaseId(revision), revision, firstRevision, changes: recorded.slice(0, written) };
-      throw await failed(source, failure, { plan, done, written, total: list.length, txn: n, txns: txns.length });
-    }
-    written += batch.length;
-    if (guard !== undefined) guard = revision;
-    options.onProgress?.(written, list.length);
+  // More than one transaction: mark the release in progress, so Dials readers apply it whole.
+  const clearMark =
+    txns.length > 1 && options.atomic !== false
+      ? await markInProgress(source, transactions, {
+          release: plan ? (plan[0] as string).slice((plan[0] as string).lastIndexOf('/') + 1) : 'unrecorded',
+          namespace,
+          author: base.author,
+          at: base.at,
+          changes: list.length,
+          transactions: txns.length,
+        }).catch(async (error: unknown) => {
+          if (plan) for (const key of plan) await source.delete(key).catch(() => undefined);
+          throw error;
+        })
+      : undefined;
+  try {
+    return await writeTransactions();
+  } finally {
+    await clearMark?.();
   }
-  const release: Release = { ...base, id: releaseId(revision), revision, firstRevision, changes: recorded };
-  if (plan) await replacePlan(source, plan, release, list.length);
-  return release;
+
+  async function writeTransactions(): Promise<Release> {
+    for (const [n, batch] of txns.entries()) {
+      const ops: TxnOp[] = batch.map((c) =>
+        c.after === undefined ? { type: 'delete', key: c.key } : { type: 'put', key: c.key, value: c.after, lease, binary: c.binary },
+      );
+      const compare: TxnCompare[] =
+        guard !== undefined && options.guardPrefix !== undefined
+          ? [{ key: options.guardPrefix, prefix: true, op: 'less', modRevision: guard + 1 }]
+          : batch.map((c) => ({ key: c.key, modRevision: before.get(c.key)?.modRevision ?? 0 }));
+      let failure: DialsError | undefined;
+      try {
+        const result = await transactions.txn(ops, compare);
+        if (!result.succeeded) failure = await conflict(source, batch, before, options, guard, result.revision);
+        else {
+          revision = result.revision;
+          firstRevision ||= revision;
+        }
+      } catch (error) {
+        failure = asDialsError(error, 'GENERAL');
+      }
+      if (failure) {
+        const done = { ...base, id: releaseId(revision), revision, firstRevision, changes: recorded.slice(0, written) };
+        throw await failed(source, failure, { plan, done, written, total: list.length, txn: n, txns: txns.length });
+      }
+      written += batch.length;
+      if (guard !== undefined) guard = revision;
+      options.onProgress?.(written, list.length);
+    }
+    const release: Release = { ...base, id: releaseId(revision), revision, firstRevision, changes: recorded };
+    if (plan) await replacePlan(source, plan, release, list.length);
+    return release;
+  }
 }
 
 function list5(keys: readonly string[]): string {
   return `${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ` and ${keys.length - 5} more` : ''}`;
-}
-
-/** Record the plan before anything is written: a missing grant or an oversize record refuses here, having written nothing. */
-export async function writePlan(source: Source, namespace: string, release: Release): Promise<string[]> {
-  const key = newPlanKey(namespace);
-  try {
-    return await putRecord(source, key, { ...release, id: key.slice(key.lastIndexOf('/') + 1) });
-  } catch (error) {
-    const cause = asDialsError(error, 'GENERAL');
-    throw new DialsError(
-      cause.code,
-      `Cannot record the release in ${namespace} (${cause.message}), so nothing was written. A writer needs write access to ${key.slice(0, key.lastIndexOf('/') + 1)} as well as to the keys.`,
-      { key, cause },
-    );
-  }
-}
-
-/** Put the release where its plan was; the plan goes once the release is in. */
-async function replacePlan(source: Source, plan: readonly string[], release: Release, total: number): Promise<void> {
-  try {
-    await putRecord(source, releaseKey(release.namespace, release.id), release);
-    for (const key of plan) await source.delete(key);
-  } catch (error) {
-    const planId = (plan[0] as string).slice((plan[0] as string).lastIndexOf('/') + 1);
-    throw new DialsError(
-      'GENERAL',
-      `All ${total} changes were written (revision ${release.revision}), but recording release ${release.id} failed (${messageOf(error)}); its plan ${planId} stays in ${release.namespace}, listed as interrupted: rollback ${planId} undoes it.`,
-      { cause: error, revision: release.revision },
-    );
-  }
-}
-
-/** A publish failed at transaction `txn`: say exactly what was written, and leave a record that can undo it. */
-async function failed(
-  source: Source,
-  failure: DialsError,
-  at: { plan: string[] | undefined; done: Release; written: number; total: number; txn: number; txns: number },
-): Promise<DialsError> {
-  const { plan, done, written, total } = at;
-  const details = { key: failure.key, revision: failure.revision, endpoint: failure.endpoint, cause: failure };
-  if (written === 0) {
-    if (plan) for (const key of plan) await source.delete(key).catch(() => undefined);
-    return new DialsError(failure.code, `${failure.message.replace(/ Nothing was written\.$/, '')} Nothing was written.`, details);
-  }
-  const head = `Publish failed at transaction ${at.txn + 1} of ${at.txns}: ${written} of ${total} changes were written (up to revision ${done.revision}). ${failure.message}`;
-  if (!plan) return new DialsError(failure.code, head, details);
-  try {
-    const partial: Release = { ...done, state: 'partial', planned: total };
-    await replacePlan(source, plan, partial, written);
-    return new DialsError(
-      failure.code,
-      `${head} The written part is recorded as release ${done.id} (partial): rollback ${done.id} undoes it.`,
-      details,
-    );
-  } catch {
-    const planId = (plan[0] as string).slice((plan[0] as string).lastIndexOf('/') + 1);
-    return new DialsError(
-      failure.code,
-      `${head} Its plan ${planId} stays, listed as interrupted: rollback ${planId} undoes the written part.`,
-      details,
-    );
-  }
 }
 
 /**

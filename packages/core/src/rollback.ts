@@ -1,5 +1,5 @@
 import { DialsError } from './errors.js';
-import { type KeyChange, type PublishKeysOptions, publishKeys } from './publish.js';
+import { type KeyChange, type PublishKeysOptions, publishKeys, readKeys } from './publish.js';
 import { inNamespace, matches, type Release, type ReleaseChange } from './releases.js';
 import type { Source } from './types.js';
 
@@ -102,6 +102,9 @@ async function valueBefore(
 
 /** Of an interrupted release's planned changes, those that are in place now (each transaction applied whole or not at all). */
 async function writtenPart(source: Source, changes: readonly ReleaseChange[]): Promise<ReleaseChange[]> {
-  const now = await Promise.all(changes.map((c) => source.get(c.key)));
-  return changes.filter((c, i) => matches(c, 'after', now[i]?.value) && !matches(c, 'before', now[i]?.value));
+  const now = await readKeys(
+    source,
+    changes.map((c) => c.key),
+  );
+  return changes.filter((c) => matches(c, 'after', now.get(c.key)?.value) && !matches(c, 'before', now.get(c.key)?.value));
 }

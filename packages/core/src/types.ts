@@ -229,6 +229,11 @@ export interface Source extends Capabilities {
   connect(): Promise<void>;
   get(key: string): Promise<KeyValue | undefined>;
   /** Every key under `prefix` at one revision; `onPage` hears each page as it arrives (see `PrefixListener.page`). */
+  /**
+   * Every watch on this source hears revisions in one order (an in-process store): what one watch
+   * has not shown yet has not happened. etcd's watch streams are not ordered against each other.
+   */
+  readonly watchesInOrder?: boolean;
   list(prefix: string, onPage?: (kvs: readonly KeyValue[], offset: number) => void): Promise<RangeResult>;
   put(key: string, value: string, options?: PutOptions): Promise<{ revision: number }>;
   delete(key: string): Promise<{ revision: number; deleted: number }>;

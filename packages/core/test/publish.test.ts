@@ -36,7 +36,10 @@ describe('publishKeys on the memory source', () => {
     await source.put('/c/k0', '"old"');
     const changes = Array.from({ length: 7 }, (_, i) => ({ key: `/c/k${i}`, after: String(i) }));
     const release = await publishKeys(source, changes, { namespace: 'c', author: 'ana', message: 'seven' });
-    expect(txns.map((t) => t.length)).toEqual([3, 3, 1]);
+    // First the mark that tells readers to hold the release until it is whole, then the changes.
+    expect(txns.map((t) => t.length)).toEqual([1, 3, 3, 1]);
+    expect(txns[0]?.[0]).toMatchObject({ type: 'put', key: '/dials/in-progress/c' });
+    expect(await source.get('/dials/in-progress/c')).toBeUndefined(); // gone once written
     expect(release).toMatchObject({ namespace: 'c', author: 'ana', message: 'seven' });
     expect(release.changes[0]).toEqual({ key: '/c/k0', before: '"old"', after: '0' });
     expect(await listReleases(source, 'c')).toEqual([release]);

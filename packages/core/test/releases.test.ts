@@ -6,36 +6,14 @@ import { getRelease, listReleases, RELEASES_PREFIX, type Release } from '../src/
 import { rollbackRelease } from '../src/rollback.js';
 import { REDACTED } from '../src/secrets.js';
 import type { Source } from '../src/types.js';
-
-/** A memory source whose n-th transaction (1-based) throws, and whose record writes can be made to fail. */
-function faulty(options: { failTxn?: number; failRecords?: boolean; maxTxnOps?: number } = {}) {
-  const source = memorySource({ maxTxnOps: options.maxTxnOps ?? 3 });
-  let txns = 0;
-  const state = { failRecords: options.failRecords ?? false };
-  const wrapped: Source = {
-    ...source,
-    put: (key, value, opts) =>
-      state.failRecords && key.startsWith(RELEASES_PREFIX) && !key.includes('pending-')
-        ? Promise.reject(new DialsError('UNAVAILABLE', 'etcd went away'))
-        : source.put(key, value, opts),
-    transactions: {
-      ...source.transactions!,
-      txn: (ops, compare) => {
-        txns++;
-        if (txns === options.failTxn) return Promise.reject(new DialsError('UNAVAILABLE', 'etcd went away'));
-        return source.transactions!.txn(ops, compare);
-      },
-    },
-  };
-  return { source: wrapped, raw: source, state };
-}
+import { faulty } from './faulty.js';
 
 const changes = (n: number) => Array.from({ length: n }, (_, i) => ({ key: `/c/k${i}`, after: String(i) }));
 const values = async (source: Source) => Object.fromEntries((await source.list('/c/')).kvs.map((kv) => [kv.key, kv.value]));
 
 describe('truthful publish', () => {
   it('a failure after some transactions says how many changes were written, records them as partial, and rollback undoes them', async () => {
-    const { source } = faulty({ failTxn: 2 });
+    const { source } = faulty({ failTxn: 3 });
     const error = (await publishKeys(source, changes(7), { namespace: 'c' }).catch((e: unknown) => e)) as DialsError;
     expect(error.code).toBe('UNAVAILABLE');
     expect(error.message).toContain('3 of 7 changes were written');
@@ -48,7 +26,7 @@ describe('truthful publish', () => {
   });
 
   it('when even the record cannot be written, the plan stays as an interrupted release that rollback undoes', async () => {
-    const { source, state } = faulty({ failTxn: 3 });
+    const { source, state } = faulty({ failTxn: 4 });
     state.failRecords = true;
     const error = (await publishKeys(source, changes(7), { namespace: 'c' }).catch((e: unknown) => e)) as DialsError;
     expect(error.message).toContain('6 of 7 changes were written');

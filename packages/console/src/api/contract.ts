@@ -31,7 +31,7 @@ export const Session = z.object({
   csrfToken: z.string(),
   /** Where the values live (endpoints or files), for the header. */
   source: z.string(),
-  /** Whether this console can write at all (a file source cannot: edit the file). */
+  /** Whether this console can write at all (a file source cannot: edit the file; nor can a user whose etcd roles only read). */
   writable: z.boolean(),
   configRoots: z.array(z.string()),
   flagRoots: z.array(z.string()),
@@ -291,3 +291,5 @@ export const CreatedOfrepKey = z.object({ key: z.string(), hash: z.string(), nam
 export type CreatedOfrepKey = z.infer<typeof CreatedOfrepKey>;
 
 /** DELETE /api/ofrep-keys?namespace=...&hash=... : revoke a key; requests with it are refused at once. */
+export const RevokedOfrepKey = z.object({ namespace: z.string(), hash: z.string() });
+export type RevokedOfrepKey = z.infer<typeof RevokedOfrepKey>;

@@ -15,12 +15,25 @@ export interface OfrepKeyInfo {
 
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
+const NAMESPACE = /^[\w.-]+(\/[\w.-]+)*$/;
+
+/**
+ * A namespace as given (`flags/shop/dev`, or its prefix `/flags/shop/dev/`) in the form keys are
+ * stored under; anything else is an INVALID_ARGUMENT naming it.
+ */
+export function ofrepNamespace(given: string): string {
+  const namespace = given.replace(/^\/+|\/+$/g, '');
+  if (!NAMESPACE.test(namespace))
+    throw new DialsError('INVALID_ARGUMENT', `Not a namespace for API keys: ${JSON.stringify(given)} (e.g. flags/shop/production)`);
+  return namespace;
+}
+
 /** `dk_<namespace, base64url>.<random>`: the namespace is in the key, so a request names where to look. */
 export function namespaceOfKey(key: string): string | undefined {
   const match = /^dk_([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]{20,}$/.exec(key);
   if (!match) return undefined;
   const namespace = Buffer.from(match[1] as string, 'base64url').toString();
-  return /^[\w.-]+(\/[\w.-]+)*$/.test(namespace) ? namespace : undefined;
+  return NAMESPACE.test(namespace) ? namespace : undefined;
 }
 
 /**

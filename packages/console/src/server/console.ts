@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type EtcdSourceOptions, etcdSource, isDialsError, type Source } from '@dials/core';
+import { type EtcdSource, type EtcdSourceOptions, etcdSource, isDialsError, type Source } from '@dials/core';
 import express, { type Request, type Response, type Router } from 'express';
 import { LoginRequest, type Session } from '../api/contract.js';
 import { body, HttpError, route, type SessionRequest, sendError } from './http.js';
@@ -8,6 +8,7 @@ import { configRoutes } from './routes/config.js';
 import { environmentRoutes } from './routes/environments.js';
 import { eventRoutes } from './routes/events.js';
 import { flagRoutes } from './routes/flags.js';
+import { ofrepKeyRoutes } from './routes/ofrep-keys.js';
 import { releaseRoutes } from './routes/releases.js';
 import { securityHeaders } from './security.js';
 import { type ConsoleSession, LoginLimiter, Sessions } from './sessions.js';
@@ -40,13 +41,38 @@ export interface DialsConsole {
   close(): Promise<void>;
 }
 
-/** The built UI, beside this file's build. */
+/**
+ * The built UI (`vite build` writes it to `dist/ui`): beside the built `dist/index.js`, or from the
+ * sources (`src/server/console.ts`, as the tests run it) in the package's `dist/ui`.
+ */
 function uiDirectory(): string | undefined {
-  for (const candidate of ['../ui', '../dist/ui', '../../dist/ui']) {
+  for (const candidate of ['./ui', '../../dist/ui']) {
     const dir = fileURLToPath(new URL(candidate, import.meta.url));
     if (existsSync(`${dir}/index.html`)) return dir;
   }
   return undefined;
+}
+
+/** The UI's page, its asset paths and `dials-base` meta moved from `/console/` (where it is built for) to `basePath`. */
+function uiPage(dir: string, basePath: string): string {
+  const html = readFileSync(`${dir}/index.html`, 'utf8');
+  return basePath === '/console' ? html : html.replaceAll('"/console/', `"${basePath}/`);
+}
+
+/**
+ * Whether `user`'s etcd roles grant a write anywhere (a user may read its own user and roles). A
+ * role that may only read gets a console without edit controls; when this cannot be told, the
+ * controls show and etcd decides each write.
+ */
+async function mayWrite(source: EtcdSource, user: string): Promise<boolean> {
+  try {
+    const roles = await source.client.user(user).roles();
+    if (roles.some((role) => role.name === 'root')) return true;
+    for (const role of roles) if ((await role.permissions()).some((p) => p.permission !== 'Read')) return true;
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** Whether etcd checks credentials: an anonymous read is refused when it does. */
@@ -106,7 +132,7 @@ export async function createConsole(options: ConsoleOptions): Promise<DialsConso
       loginRequired: loginRequired && !current,
       csrfToken: current?.csrfToken ?? '',
       source: (current?.source ?? shared)?.description ?? String(options.etcd?.endpoints ?? ''),
-      writable: (current?.source ?? shared)?.transactions !== undefined,
+      writable: (current?.source ?? shared)?.transactions !== undefined && !current?.readOnly,
       configRoots: [...configRoots],
       flagRoots: [...flagRoots],
     };
@@ -141,7 +167,7 @@ export async function createConsole(options: ConsoleOptions): Promise<DialsConso
         throw error;
       }
       limiter.succeeded(user);
-      const session = sessions.create(user, source, source, true);
+      const session = sessions.create(user, source, source, true, !(await mayWrite(source, user)));
       res.setHeader('Set-Cookie', sessions.cookie(session));
       return describe(session, res);
     }),
@@ -163,14 +189,21 @@ export async function createConsole(options: ConsoleOptions): Promise<DialsConso
     next();
   });
   for (const routes of [configRoutes(), environmentRoutes(), flagRoutes(), releaseRoutes(), eventRoutes()]) api.use(routes);
+  api.use(ofrepKeyRoutes());
   api.use((_req, res) => sendError(res, new HttpError(404, 'NOT_FOUND', 'No such API route')));
   r.use('/api', api);
 
   const ui = uiDirectory();
   if (ui) {
+    const page = uiPage(ui, basePath);
+    // Asset names carry a content hash: they never change, so browsers may keep them.
+    r.use('/assets', express.static(`${ui}/assets`, { index: false, immutable: true, maxAge: '365d', fallthrough: false }));
     r.use(express.static(ui, { index: false, maxAge: '1h' }));
     // Every view has its own URL: the page answers them all and routes in the browser.
-    r.get(/.*/, (_req, res) => res.sendFile(`${ui}/index.html`, { maxAge: 0 }));
+    r.get(/.*/, (_req, res) => {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.type('html').send(page);
+    });
   } else {
     r.get(/.*/, (_req, res) => res.status(503).type('text/plain').send('The console UI is not built: run npm run build'));
   }

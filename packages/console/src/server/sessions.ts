@@ -12,6 +12,8 @@ export interface ConsoleSession {
   readonly csrfToken: string;
   /** Whether closing the session closes its sources (its own etcd connection). */
   readonly owned: boolean;
+  /** The user's etcd roles grant no write anywhere: the UI shows no edit controls (etcd refuses writes anyway). */
+  readonly readOnly: boolean;
   lastSeen: number;
 }
 
@@ -38,7 +40,7 @@ export class Sessions {
     this.sweep.unref?.();
   }
 
-  create(user: string | null, source: Source, flagsSource: Source, owned: boolean): ConsoleSession {
+  create(user: string | null, source: Source, flagsSource: Source, owned: boolean, readOnly = false): ConsoleSession {
     const session: ConsoleSession = {
       id: randomBytes(24).toString('base64url'),
       user,
@@ -46,6 +48,7 @@ export class Sessions {
       flagsSource,
       csrfToken: randomBytes(24).toString('base64url'),
       owned,
+      readOnly,
       lastSeen: Date.now(),
     };
     this.byId.set(session.id, session);

@@ -2,7 +2,8 @@ import { capability } from '../capabilities.js';
 import { asDialsError, DialsError, messageOf } from '../errors.js';
 import { checkWrites, describeRefusals } from '../fleet/schema-check.js';
 import { isUnsafePath } from '../internal/config-tree.js';
-import { defaultAuthor, type KeyChange, readBefore, writePlan } from '../publish.js';
+import { defaultAuthor, type KeyChange, readKeys } from '../publish.js';
+import { writePlan } from '../release-plan.js';
 import { putRecord, type Release, recordedChange, releaseId, releaseKey } from '../releases.js';
 import type { Source, Transactions, TxnOp } from '../types.js';
 import { checkGrayOptions, type GrayOptions, type GrayRelease, grayHeaderKey, newGrayId } from './gray-model.js';
@@ -133,7 +134,10 @@ export async function grayRelease(source: Source, changes: readonly KeyChange[],
       { key: refused[0]?.key, refused },
     );
   }
-  const before = await readBefore(source, list);
+  const before = await readKeys(
+    source,
+    list.map((c) => c.key),
+  );
   const { labels, steps, stepMs } = options.gray;
   const id = newGrayId();
   const author = source.user ?? options.author ?? defaultAuthor();

@@ -96,8 +96,8 @@ export class ConfigState {
     }
   }
 
-  /** The whole content of layer `index` at `range.revision`: apply what differs from what it had. */
-  applyReset(index: number, range: RangeResult): void {
+  /** Put `range` in place of layer `index`'s values: the paths that changed, or undefined for a first load (applied here). */
+  private replaceLayer(index: number, range: RangeResult): string[] | undefined {
     const layer = this.layers[index] as Layer;
     this.counters.resets++;
     this.loadedLayers.add(index);
@@ -119,13 +119,33 @@ export class ConfigState {
       // The first load: every path is new, nothing to diff, and each raw value is at hand.
       layer.data = next;
       this.applyLoaded(layer, this.sourceRevision(index, range.revision), early);
-      return;
+      return undefined;
     }
     const touched: string[] = [];
     for (const path of layer.data.keys()) if (!next.has(path)) touched.push(path);
     for (const [path, raw] of next) if (layer.data.get(path) !== raw || binary.has(path) !== wasBinary.has(path)) touched.push(path);
     layer.data = next;
-    this.recompute(touched, this.sourceRevision(index, range.revision), true);
+    return touched;
+  }
+
+  /** The whole content of layer `index` at `range.revision`: apply what differs from what it had. */
+  applyReset(index: number, range: RangeResult): void {
+    const touched = this.replaceLayer(index, range);
+    if (touched) this.recompute(touched, this.sourceRevision(index, range.revision), true);
+  }
+
+  /**
+   * Several loaded layers re-read at once (a release held until its end): what differs in any of
+   * them is applied and emitted together, as one change set.
+   */
+  applyResets(items: readonly { readonly index: number; readonly range: RangeResult }[]): void {
+    const touched: string[] = [];
+    let revision = this.revision;
+    for (const { index, range } of items) {
+      touched.push(...(this.replaceLayer(index, range) ?? []));
+      revision = this.sourceRevision(index, range.revision);
+    }
+    this.recompute(touched, revision);
   }
 
   /** The changes of one revision in layer `index`. */

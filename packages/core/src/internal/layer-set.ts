@@ -1,6 +1,7 @@
 import { asDialsError, DialsError } from '../errors.js';
-import type { DialsStatus, PrefixWatch, Source } from '../types.js';
+import type { DialsStatus, PrefixWatch, RangeResult, Source } from '../types.js';
 import type { ConfigState } from './config-state.js';
+import { ReleaseHold } from './release-hold.js';
 import { TtlRefresh } from './ttl-refresh.js';
 
 /**
@@ -64,6 +65,10 @@ export class LayerSet {
   readonly layers: readonly LayerWatch[];
   private readonly ttl: TtlRefresh;
   private restoredFromFile = false;
+  /** Holds a release of several transactions until it is whole (sources that can mark one). */
+  private readonly hold: ReleaseHold | undefined;
+  /** While a held release is re-read: each layer's read, applied together. */
+  private rereading: Map<number, RangeResult> | undefined;
 
   constructor(
     private readonly source: Source,
@@ -71,9 +76,31 @@ export class LayerSet {
     private readonly state: ConfigState,
     ttlMs: number,
     private readonly hooks: { readonly report: (error: DialsError) => void; readonly status: (status: DialsStatus) => void },
+    atomic = true,
   ) {
     this.layers = prefixes.map((prefix, index) => new LayerWatch(index, prefix));
     this.ttl = new TtlRefresh(this.layers, ttlMs, hooks.report, () => this.updateStatus());
+    this.hold =
+      source.leases && source.transactions && atomic
+        ? new ReleaseHold(source, prefixes, {
+            applyBatch: (index, batch) => this.state.applyBatch(index, batch),
+            reread: () => this.reread(),
+            report: hooks.report,
+          })
+        : undefined;
+  }
+
+  /** Re-read every layer and apply the reads as one change set; the read revision of each. */
+  private async reread(): Promise<number[]> {
+    const reads = new Map<number, RangeResult>();
+    this.rereading = reads;
+    try {
+      await Promise.all(this.layers.map((layer) => layer.watch?.refresh()));
+    } finally {
+      this.rereading = undefined;
+    }
+    this.state.applyResets([...reads].map(([index, range]) => ({ index, range })));
+    return this.layers.map((layer) => reads.get(layer.index)?.revision ?? 0);
   }
 
   /** Times a live watch broke and had to be restarted. */
@@ -104,6 +131,7 @@ export class LayerSet {
   open(restoredFromFile: boolean): Promise<void> {
     this.restoredFromFile = restoredFromFile;
     this.ttl.start();
+    this.hold?.start();
     return Promise.all(this.layers.map((layer) => this.watch(layer))).then(() => undefined);
   }
 
@@ -128,12 +156,14 @@ export class LayerSet {
               ),
             );
           }
-          this.state.applyReset(layer.index, range);
+          if (this.rereading && layer.loaded) this.rereading.set(layer.index, range);
+          // A TTL re-read while a release is held would show half of it: the re-read at its end applies it.
+          else if (!(this.hold?.holding && layer.loaded)) this.state.applyReset(layer.index, range);
           layer.move('loaded');
           changed();
         },
         page: (kvs, offset) => this.state.decodeEarly(layer.index, kvs, offset),
-        batch: (batch) => this.state.applyBatch(layer.index, batch),
+        batch: (batch) => (this.hold ? this.hold.offer(layer.index, batch) : this.state.applyBatch(layer.index, batch)),
         status: (status) => {
           if (status === 'stale' && layer.state === 'live') this.restarts++;
           layer.move(status === 'ready' ? 'live' : 'stale');
@@ -155,6 +185,7 @@ export class LayerSet {
 
   async close(): Promise<void> {
     this.ttl.stop();
+    await this.hold?.close();
     await Promise.all(this.layers.map((l) => l.watch?.close()));
     for (const layer of this.layers) {
       layer.watch = undefined;

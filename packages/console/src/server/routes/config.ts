@@ -28,9 +28,33 @@ export function summary(release: Release): ReleaseSummary {
   };
 }
 
+const listing = new WeakMap<Source, Map<string, ReturnType<Source['list']>>>();
+
+/**
+ * `source.list(prefix)`, or the part under `prefix` of a listing of a folder above it that is
+ * under way: a link deep into a big namespace opens every folder on its way at once, and etcd reads
+ * the namespace once instead of once per level.
+ */
+async function listShared(source: Source, prefix: string): ReturnType<Source['list']> {
+  const lists = listing.get(source) ?? new Map<string, ReturnType<Source['list']>>();
+  listing.set(source, lists);
+  for (const [above, pending] of lists) {
+    if (!prefix.startsWith(above)) continue;
+    const whole = await pending;
+    return { ...whole, kvs: whole.kvs.filter((kv) => kv.key.startsWith(prefix)) };
+  }
+  const pending = source.list(prefix);
+  lists.set(prefix, pending);
+  try {
+    return await pending;
+  } finally {
+    lists.delete(prefix);
+  }
+}
+
 /** The next level under `prefix`: folders with their key counts, and keys. */
 export async function tree(source: Source, prefix: string): Promise<Tree> {
-  const { kvs, revision } = await source.list(prefix);
+  const { kvs, revision } = await listShared(source, prefix);
   const folders = new Map<string, number>();
   const keys: string[] = [];
   for (const kv of kvs) {
