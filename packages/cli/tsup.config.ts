@@ -9,6 +9,7 @@ import { defineConfig } from 'tsup';
 const sources: Record<string, string> = {
   '@dials/core': '../core/src/index.ts',
   '@dials/flags': '../flags/src/index.ts',
+  '@dials/discovery': '../discovery/src/index.ts',
   '@dials/console': '../console/src/index.ts',
   rxjs: '../../node_modules/rxjs/dist/esm/index.js',
 };
@@ -24,7 +25,7 @@ function exportsOf(index: string): Map<string, string> {
 }
 
 /**
- * @dials/core, @dials/flags, @dials/console and rxjs are compiled in (the Dials packages from their
+ * @dials/core, @dials/flags, @dials/discovery, @dials/console and rxjs are compiled in (the Dials packages from their
  * sources), so that each command's chunk holds only the modules it uses. esbuild puts a module in the chunk of every command that reaches
  * a file re-exporting it: through core's index, etcd-source.ts (and etcd3, ~120 ms to load) would
  * land in `dials get`. So each importer gets an index of its own, re-exporting only the values it
@@ -33,7 +34,7 @@ function exportsOf(index: string): Map<string, string> {
 const ownIndex = {
   name: 'own-index',
   setup(build: PluginBuild) {
-    build.onResolve({ filter: /^(@dials\/core|@dials\/flags|@dials\/console|rxjs)$/ }, (args) => ({
+    build.onResolve({ filter: /^(@dials\/core|@dials\/flags|@dials\/discovery|@dials\/console|rxjs)$/ }, (args) => ({
       path: `${args.path}?${args.importer}`,
       namespace: 'own-index',
       pluginData: { pkg: args.path, importer: args.importer },

@@ -81,3 +81,47 @@ export function watchUntil(
     });
   });
 }
+
+/** A `dials` command left running (the scheduler, a watch): wait for what it prints, then signal it. */
+export interface RunningDials {
+  readonly pid: number;
+  /** Resolves with everything printed so far once `until` holds for it (rejects when the command exits first). */
+  waitFor(until: (out: string) => boolean): Promise<string>;
+  /** Send `signal` and resolve with the exit code (null when killed by the signal). */
+  stop(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+export function startDials(endpoint: string, args: readonly string[], env: Record<string, string | undefined> = {}): RunningDials {
+  const child = spawn(process.execPath, [dialsBin, ...args], {
+    env: cleanEnv({ ...process.env, ETCD_ENDPOINTS: endpoint, NO_COLOR: '1', ...env }),
+  });
+  let out = '';
+  const waiters = new Set<() => void>();
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const hear = (d: Buffer) => {
+    out += d.toString();
+    for (const waiter of waiters) waiter();
+  };
+  child.stdout.on('data', hear);
+  child.stderr.on('data', hear);
+  return {
+    pid: child.pid as number,
+    waitFor: (until) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (!until(out)) return;
+          waiters.delete(check);
+          resolve(out);
+        };
+        waiters.add(check);
+        check();
+        void exited.then((code) => {
+          if (waiters.delete(check)) reject(new Error(`dials ${args.join(' ')} exited (${code}) first:\n${out}`));
+        });
+      }),
+    stop: (signal) => {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}

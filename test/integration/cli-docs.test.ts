@@ -3,9 +3,10 @@ import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { approveChangeRequest, createChangeRequest, etcdSource, scheduleChangeRequest } from '@dials/core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registry } from '../../packages/cli/src/registry.js';
-import { runDials, runJson, watchUntil } from '../helpers/cli.js';
+import { runDials, runJson, startDials, watchUntil } from '../helpers/cli.js';
 import type { EtcdServer } from '../helpers/etcd.js';
 import { startEtcdWithUsers } from '../helpers/etcd-users.js';
 import { rawClient, uniquePrefix } from '../helpers/keys.js';
@@ -51,6 +52,7 @@ function localise(line: string): string[] {
       if (/^\/(config|flags)\//.test(word)) return base + word.slice(1);
       if (word === 'config/shop/dev' || word === 'flags/shop/dev') return base.slice(1) + word;
       if (word === 'deploy-shop') return `deploy-shop-${lockSuffix}`;
+      if (word === 'shop-dev-scheduler') return `shop-dev-scheduler-${lockSuffix}`;
       return word;
     });
 }
@@ -67,6 +69,8 @@ async function seed(): Promise<void> {
   const flagd = JSON.parse(readFileSync(demoFlags, 'utf8')) as { flags: Record<string, unknown>; $evaluators: unknown };
   for (const [key, flag] of Object.entries(flagd.flags)) await put(`flags/shop/dev/${key}`, JSON.stringify(flag));
   await put('flags/shop/dev/$evaluators', JSON.stringify(flagd.$evaluators));
+  // `dials policy set ... --require-approval 1` must not turn the next examples' writes into drafts.
+  await etcd.delete().key(`/dials/policy/${base.slice(1)}config/shop/dev`);
   // The gray release the `dials gray` examples name, staged so that `advance` has a next step.
   const namespace = `${base.slice(1)}config/shop/dev`;
   const gray = `/dials/gray/${namespace}/g-1a2b3c4d`;
@@ -74,6 +78,28 @@ async function seed(): Promise<void> {
   const header = { id: 'g-1a2b3c4d', namespace, labels: { canary: 'true' }, steps: [10, 50, 100], state: 'active' };
   await etcd.put(gray).value(JSON.stringify({ ...header, startedAt: new Date().toISOString(), author: 'docs', message: 'pool 20' }));
   etcd.close();
+}
+
+/**
+ * A change request for the `dials cr ... 1234` examples, by someone else than the examples' author
+ * (tester): open, approved by bob for `apply`, scheduled for `schedule --cancel`. Its real id.
+ */
+async function requestFor(args: readonly string[]): Promise<string> {
+  const source = etcdSource({ endpoints: endpoint });
+  try {
+    const namespace = `${base.slice(1)}config/shop/dev`;
+    const { id } = await createChangeRequest(source, {
+      namespace,
+      author: 'ana',
+      title: 'bigger pool',
+      changes: [{ key: `${base}config/shop/dev/database/pool`, after: '20' }],
+    });
+    if (args[1] === 'apply') await approveChangeRequest(source, namespace, id, { by: 'bob' });
+    if (args.includes('--cancel')) await scheduleChangeRequest(source, namespace, id, { at: '2099-12-01T09:00Z', by: 'ana' });
+    return id;
+  } finally {
+    await source.close();
+  }
 }
 
 // Examples whose documented outcome is not 0, and why.
@@ -141,6 +167,17 @@ describe("docs/cli.md's examples run", () => {
       );
       expect(code).toBe(0);
       return;
+    }
+    if (args[0] === 'scheduler') {
+      // It runs until Ctrl-C: once it leads its election, Ctrl-C resigns and exits 0.
+      const scheduler = startDials(endpoint, args);
+      await scheduler.waitFor((out) => out.includes('leading'));
+      expect(await scheduler.stop('SIGINT')).toBe(0);
+      return;
+    }
+    if (args[0] === 'cr' && args.includes('1234')) {
+      const id = await requestFor(args);
+      args = args.map((word) => (word === '1234' ? id : word));
     }
     if (args[0] === 'console' || (args[0] === 'ofrep' && args[1] !== 'keys')) {
       await serves(args);

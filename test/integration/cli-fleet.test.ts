@@ -37,11 +37,38 @@ describe('dials fleet', () => {
     expect(shown.stdout).toMatch(/shop-1\s+shop\s+degraded/);
     expect(shown.stdout).toContain('zone=eu-1');
     expect(shown.stdout).toContain(`refused ${prefix}port = "5432" by shop (1 instance: shop-1)`);
+    expect(shown.stdout).toContain(`outside a release ${prefix}port`); // written by a plain etcd client
+    // dials get prints etcd's value, and says on stderr that a running app does not apply it.
+    const got = await dials('get', `${prefix}port`);
+    expect([got.code, got.stdout.trim()]).toEqual([0, '5432']);
+    expect(got.stderr).toContain(`shop (1 running instance) refuses this value and keeps the last good value of ${prefix}port`);
+    expect((await json('get', `${prefix}port`)).data.heldBy).toEqual([
+      { app: 'shop', instance: 'shop-1', reason: 'invalid', message: expect.any(String) },
+    ]);
 
     await etcd.put(`${prefix}port`).value('800');
     await vi.waitFor(async () => expect((await dials('fleet', namespace)).code).toBe(0));
+    expect((await dials('get', `${prefix}port`)).stderr).toBe('');
     await app.close();
     await vi.waitFor(async () => expect((await json('fleet', namespace)).data.instances).toEqual([]));
+  });
+});
+
+describe('dials fleet: keys written outside a release', () => {
+  it('names the keys etcdctl wrote, not those Dials wrote as releases (a report, not a failure: exit 0)', async () => {
+    const prefix = uniquePrefix('cli-outside');
+    const namespace = prefix.slice(1, -1);
+    await etcd.put(`${prefix}direct`).value('1');
+    expect((await dials('set', `${prefix}released`, '2', '--namespace', namespace)).code).toBe(0);
+    const report = await json('fleet', namespace);
+    expect(report.data.outsideReleases.map((o: { key: string }) => o.key)).toEqual([`${prefix}direct`]);
+    const shown = await dials('fleet', namespace);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`outside a release ${prefix}direct (revision `);
+    expect(shown.stdout).not.toContain(`${prefix}released`);
+    // Written again through Dials, it is a release's again.
+    expect((await dials('set', `${prefix}direct`, '3', '--namespace', namespace)).code).toBe(0);
+    expect((await json('fleet', namespace)).data.outsideReleases).toEqual([]);
   });
 });
 

@@ -204,4 +204,15 @@ describe('dials set --gray and dials gray', () => {
     expect(missing.code).toBe(1);
     expect(missing.data.error.message).toContain(`No gray release g-00000000 in namespace ${namespace}`);
   });
+
+  it('a namespace under a review policy takes no gray release: exit 1, naming it, nothing written', async () => {
+    const { prefix, namespace } = space();
+    await etcd.put(`${prefix}pool`).value('10');
+    expect((await dials('policy', 'set', namespace, '--require-approval', '1')).code).toBe(0);
+    const run = await dials('set', `${prefix}pool`, '20', '--gray', 'canary=true');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${namespace} requires review`);
+    expect(await etcd.getAll().prefix(`/dials/gray/${namespace}/`).keys()).toEqual([]);
+    expect(await etcd.getAll().prefix(`/dials/changes/${namespace}/`).keys()).toEqual([]); // no draft either
+  });
 });

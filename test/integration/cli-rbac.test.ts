@@ -2,14 +2,14 @@ import { createDials, etcdSource } from '@dials/core';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { runDials, runEtcdctl } from '../helpers/cli.js';
+import { runDials, runEtcdctl, startDials } from '../helpers/cli.js';
 import { EtcdServer } from '../helpers/etcd.js';
 
 // `dials rbac` prints etcdctl commands; here they are run as printed on an etcd with auth on, and
 // every command an operator and an app need is tried with the roles they give, and what they must
 // not reach is tried too.
 const ROOT = 'root-pw-rbac';
-const users = { alice: 'alice-pw', bob: 'bob-pw', svc: 'svc-pw' } as const;
+const users = { alice: 'alice-pw', bob: 'bob-pw', carl: 'carl-pw', svc: 'svc-pw' } as const;
 
 let server: EtcdServer;
 const as = (user: keyof typeof users, ...args: string[]) =>
@@ -49,6 +49,7 @@ beforeAll(async () => {
     await runEtcdctl(server.endpoint, '--user', `root:${ROOT}`, 'user', 'add', `${user}:${password}`);
   const grant = (user: string, role: string) => runEtcdctl(server.endpoint, '--user', `root:${ROOT}`, 'user', 'grant-role', user, role);
   await grant('alice', 'shop-production-operator');
+  await grant('carl', 'shop-production-operator');
   await grant('bob', 'shop-staging-operator');
   await grant('svc', 'shop-production-app');
 }, 60_000);
@@ -138,5 +139,45 @@ describe('dials rbac: the roles it prints, applied with etcdctl', () => {
     expect((await withUser('alice', 'gray', 'promote', id, '--namespace', 'config/shop/production')).code).toBe(0);
     expect((await withUser('alice', 'get', '/config/shop/production/db/timeout')).stdout.trim()).toBe('30');
     await app.close();
+  });
+
+  it('under a review policy set by root, operators draft, review and apply change requests as their etcd user, and cannot lift the policy', async () => {
+    const port = '/config/shop/production/db/port';
+    // A policy on config/shop covers production and staging: each operator's role reads it.
+    expect((await as('alice', 'policy', 'set', 'config/shop', '--require-approval', '1', '--user', `root:${ROOT}`)).code).toBe(0);
+    const lift = await withUser('alice', 'policy', 'set', 'config/shop/production', '--require-approval', '0');
+    expect(lift.code).toBe(1);
+    expect(lift.stderr).toContain('permission denied');
+    expect((await withUser('bob', 'set', '/config/shop/staging/db/port', '1')).stdout).toContain('requires review');
+
+    // --author cannot make alice someone else: the etcd user is who asks and who approves.
+    const draft = await withUser('alice', 'set', port, '7000', '--author', 'carl', '--json');
+    expect(draft.code, draft.stderr).toBe(0);
+    const { id, author } = JSON.parse(draft.stdout).changeRequest as { id: string; author: string };
+    expect(author).toBe('alice');
+    expect((await withUser('alice', 'cr', 'approve', id, '--namespace', 'config/shop/production')).stderr).toContain('cannot approve it');
+    // Another team's operator cannot see or approve it.
+    expect((await withUser('bob', 'cr', 'approve', id, '--namespace', 'config/shop/production')).stderr).toContain('permission denied');
+    const ls = await withUser('carl', 'cr', 'ls');
+    expect(ls.code).toBe(2); // every namespace's requests are not carl's to list
+    expect(ls.stderr).toContain('give a NAMESPACE');
+    expect((await withUser('carl', 'cr', 'approve', id, '--namespace', 'config/shop/production')).code).toBe(0);
+
+    // The team's scheduler runs with an operator's role, in the election dials rbac grants it.
+    const at = new Date(Date.now() + 3_600_000).toISOString();
+    expect((await withUser('alice', 'cr', 'schedule', id, '--namespace', 'config/shop/production', '--at', at)).code).toBe(0);
+    const scheduler = startDials(
+      server.endpoint,
+      ['scheduler', 'config/shop/production', 'flags/shop/production', '--election', 'shop-production-scheduler', '--user', 'alice'],
+      { DIALS_PASSWORD: users.alice },
+    );
+    await scheduler.waitFor((out) => out.includes('leading'));
+    expect(await scheduler.stop('SIGINT')).toBe(0);
+
+    const applied = await withUser('alice', 'cr', 'apply', id, '--namespace', 'config/shop/production');
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain(`applying change request ${id}, approved by carl`);
+    const history = await withUser('alice', 'history', '/config/shop/production/', '--json');
+    expect(JSON.parse(history.stdout).releases[0]).toMatchObject({ changeRequest: id, approvers: ['carl'], author: 'alice' });
   });
 });

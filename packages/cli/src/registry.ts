@@ -76,6 +76,21 @@ export const registry: readonly CommandEntry[] = [
     load: async () => (await import('./commands/gray/index.js')).command,
   },
   {
+    name: 'policy',
+    summary: "a namespace's review policy: how many approvals its writes need (get, set --require-approval N)",
+    load: async () => (await import('./commands/policy.js')).command,
+  },
+  {
+    name: 'cr',
+    summary: 'change requests: ls, show, create, edit, approve, reject, cancel, apply, schedule',
+    load: async () => (await import('./commands/cr/index.js')).command,
+  },
+  {
+    name: 'scheduler',
+    summary: 'apply scheduled change requests at their time, while this process leads the scheduler election (until Ctrl-C)',
+    load: async () => (await import('./commands/scheduler.js')).command,
+  },
+  {
     name: 'flags',
     summary: 'feature flags: ls, stale, create, enable, disable, set --variant, rollout (weights), eval --context',
     load: async () => (await import('./commands/flags/index.js')).command,

@@ -3,6 +3,7 @@ import { shownRelease } from './args.js';
 import type { Context, OptionTable } from './command.js';
 import { labelText, stepsText } from './gray-options.js';
 import { color, progress } from './output.js';
+import { draftInstead, needsApproval } from './requests.js';
 
 /** What every writing command records in its release. */
 export const RELEASE_OPTIONS = {
@@ -31,7 +32,10 @@ export function describeRelease(release: Release): string {
   return `release ${release.id} (revision ${release.revision}, ${release.changes.length} change${release.changes.length === 1 ? '' : 's'}) in ${release.namespace}`;
 }
 
-/** Publish `changes` as one release (batched, with a progress bar on a terminal for big ones) and print it. */
+/**
+ * Publish `changes` as one release (batched, with a progress bar on a terminal for big ones) and print it;
+ * in a namespace whose policy requires approval, draft a change request of them instead.
+ */
 export async function write(
   ctx: ReleaseContext,
   changes: KeyChange[],
@@ -45,19 +49,26 @@ export async function write(
     return;
   }
   const bar = changes.length > 128 ? progress(changes.length) : () => {};
-  const release = await publishKeys(await ctx.source(), changes, {
-    message: ctx.values.message,
-    author: ctx.values.author,
-    namespace,
-    onProgress: (done) => bar(done),
-    force: ctx.values.force === true,
-    ...extra,
-  });
+  let release: Release;
+  try {
+    release = await publishKeys(await ctx.source(), changes, {
+      message: ctx.values.message,
+      author: ctx.values.author,
+      namespace,
+      onProgress: (done) => bar(done),
+      force: ctx.values.force === true,
+      ...extra,
+    });
+  } catch (error) {
+    // The namespace requires review: the write becomes a draft change request (exit 0).
+    if (needsApproval(error)) return draftInstead(ctx, changes, namespace, { ttlMs: extra.ttlMs });
+    throw error;
+  }
   printRelease(ctx, release);
 }
 
-/** A release as the writing commands print it; one that changed nothing (core records none) says so. */
-export function printRelease(ctx: Context, release: Release): void {
+/** A release as the writing commands print it; one that changed nothing (core records none) says so. `extra` joins the JSON. */
+export function printRelease(ctx: Context, release: Release, extra: Record<string, unknown> = {}): void {
   if (release.changes.length === 0) {
     ctx.out.result({ release: null, changed: false }, () =>
       color.dim('nothing to change: every key already holds that (no release recorded)'),
@@ -67,11 +78,14 @@ export function printRelease(ctx: Context, release: Release): void {
   const forced = release.forced
     ? `\n${color.yellow('forced past:')} ${release.forced.refused.map((r) => `${r.key} (${r.apps.join(', ')}: ${r.message})`).join('; ')}`
     : '';
+  const request = release.changeRequest
+    ? `: applying change request ${release.changeRequest}, approved by ${(release.approvers ?? []).join(', ')}`
+    : '';
   const next = release.gray
     ? `\n${color.dim(`See who is on it: dials gray show ${release.gray.id} --namespace ${release.namespace}; then promote or abandon it.`)}`
     : '';
   ctx.out.result(
-    { release: shownRelease(ctx, release), changed: true },
-    () => `${color.green('✓')} ${describeRelease(release)}${forced}${next}`,
+    { release: shownRelease(ctx, release), changed: true, ...extra },
+    () => `${color.green('✓')} ${describeRelease(release)}${request}${forced}${next}`,
   );
 }

@@ -32,7 +32,7 @@ const load = async (name: string) => {
 };
 
 describe('the registry', () => {
-  it('has the twenty-one commands, each in a module of its own', async () => {
+  it('has the twenty-four commands, each in a module of its own', async () => {
     expect(registry.map((e) => e.name)).toEqual([
       'get',
       'ls',
@@ -52,6 +52,9 @@ describe('the registry', () => {
       'fleet',
       'rbac',
       'gray',
+      'policy',
+      'cr',
+      'scheduler',
       'flags',
       'console',
       'ofrep',
@@ -72,7 +75,8 @@ describe('the registry', () => {
     const loads = registry.map((entry) => vi.spyOn(entry, 'load'));
     const { code, stdout } = await dials('--help');
     expect(code).toBe(EXIT.ok);
-    for (const entry of registry) expect(stdout).toContain(`  ${entry.name.padEnd(8)}  ${entry.summary}`);
+    const width = Math.max(...registry.map((e) => e.name.length));
+    for (const entry of registry) expect(stdout).toContain(`  ${entry.name.padEnd(width)}  ${entry.summary}`);
     for (const spy of loads) expect(spy).not.toHaveBeenCalled();
     expect(mainHelp()).toContain('--show-secrets');
   });
@@ -102,12 +106,36 @@ describe('strict options per command', () => {
     ['gray pause', ['gray', 'pause', 'g-1', '--namespace', 'config/shop/dev', '--force'], '--force'],
     ['gray promote', ['gray', 'promote', 'g-1', '--namespace', 'config/shop/dev', '--steps', '10%'], '--steps'],
     ['diff', ['diff', '/a/', '/b/', '--gray', 'canary=true'], '--gray'],
+    ['policy get', ['policy', 'get', 'config/shop/dev', '--require-approval', '1'], '--require-approval'],
+    ['cr approve', ['cr', 'approve', '12', '--at', '2030-12-01T09:00Z'], '--at'],
+    ['cr ls', ['cr', 'ls', '--prefix', '/p/'], '--prefix'],
+    ['scheduler', ['scheduler', '--yes'], '--yes'],
   ])('dials %s refuses an option it does not take: exit 2, naming both', async (where, argv, option) => {
     const { code, stderr, stdout } = await dials(...argv);
     expect(code).toBe(EXIT.usage);
     expect(stderr).toContain(`dials ${where}: unknown option ${option}\n`);
     expect(stderr).toContain(`Run 'dials ${where} --help'`);
     expect(stdout).toBe('');
+  });
+
+  it('cr, policy and scheduler refuse a bad argument before connecting (exit 2)', async () => {
+    for (const [argv, message] of [
+      [['cr'], 'missing subcommand'],
+      [['cr', 'frob'], 'unknown subcommand frob'],
+      [['cr', 'approve'], 'cr approve: missing ID'],
+      [['cr', 'schedule', '12', '--namespace', 'config/shop/dev'], 'give --at TIME'],
+      [['cr', 'schedule', '12', '--namespace', 'config/shop/dev', '--at', 'soon'], '--at is not a time'],
+      [['cr', 'show', 'abc'], 'not a change request id'],
+      [['policy', 'set', 'config/shop/dev'], 'needs --require-approval N'],
+      [['policy', 'set', 'config/shop/dev', '--require-approval', 'two'], 'not a whole number'],
+      [['policy', 'frob', 'config/shop/dev'], 'unknown subcommand frob'],
+      [['scheduler', '--ttl', '500ms'], 'at least 1s'],
+      [['scheduler', '--election', 'a/b'], 'without "/"'],
+    ] as const) {
+      const { code, stderr } = await dials(...argv, '--endpoints', '127.0.0.1:1', '--timeout', '200');
+      expect(code, `${argv.join(' ')}: ${stderr}`).toBe(EXIT.usage);
+      expect(stderr).toContain(message);
+    }
   });
 
   it('says so in JSON with --json', async () => {

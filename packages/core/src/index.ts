@@ -1,4 +1,30 @@
 export { capability, clusterStatus } from './capabilities.js';
+export type { ChangeRequestLink } from './delivery/approval-gate.js';
+export {
+  CHANGES_PREFIX,
+  type ChangeRequest,
+  type ChangeRequestAction,
+  type ChangeRequestChange,
+  type ChangeRequestEvent,
+  type ChangeRequestReview,
+  type ChangeRequestState,
+  getChangeRequest,
+  type ListChangeRequestsOptions,
+  listChangeRequests,
+  parseChangeRequest,
+} from './delivery/change-request.js';
+export { type ApplyChangeRequestOptions, type ApplyChangeRequestResult, applyChangeRequest } from './delivery/change-request-apply.js';
+export type { DraftChange } from './delivery/change-request-draft.js';
+export {
+  approveChangeRequest,
+  type CreateChangeRequestOptions,
+  cancelChangeRequest,
+  createChangeRequest,
+  editChangeRequest,
+  rejectChangeRequest,
+  scheduleChangeRequest,
+  unscheduleChangeRequest,
+} from './delivery/change-requests.js';
 export { type GrayReleaseOptions, grayRelease } from './delivery/gray.js';
 export {
   abandonGray,
@@ -23,6 +49,16 @@ export {
   parseGrayHeader,
 } from './delivery/gray-model.js';
 export {
+  type ApprovalNeed,
+  approvalsNeeded,
+  getPolicy,
+  POLICY_PREFIX,
+  type Policy,
+  policyKey,
+  requestApprovals,
+  setPolicy,
+} from './delivery/policy.js';
+export {
   type ChangeSet,
   type ConfigChange,
   createDials,
@@ -39,6 +75,7 @@ export { EtcdSource, type EtcdSourceOptions, etcdSource, parseEndpoints } from '
 export { type FileSourceOptions, fileSource, flattenDocument } from './file-source.js';
 export { type FleetStatus, fleetStatus, type RefusedAcrossFleet } from './fleet/fleet-status.js';
 export { FLAG_USAGE_PREFIX, type FlagUsage, INSTANCES_PREFIX, type InstanceReport } from './fleet/instance-report.js';
+export { type OutsideRelease, outsideReleases } from './fleet/outside-releases.js';
 export { checkWrites, type SchemaRefusal } from './fleet/schema-check.js';
 export { describeSchema, loadSchemas, type PathRule, type RegisteredSchema, SCHEMAS_PREFIX } from './fleet/schema-registry.js';
 export { type HealthReport, healthOf } from './health.js';

@@ -1,4 +1,5 @@
 import { capability } from './capabilities.js';
+import { approvalGate, type ChangeRequestLink } from './delivery/approval-gate.js';
 import type { PublishChange } from './dials-options.js';
 import { asDialsError, DialsError } from './errors.js';
 import { checkWrites, describeRefusals } from './fleet/schema-check.js';
@@ -34,6 +35,8 @@ export interface PublishKeysOptions {
   readonly rollbackOf?: string;
   /** The gray release whose values this release writes for everyone (`promoteGray`). */
   readonly promotes?: string;
+  /** Set by `applyChangeRequest()`: the write is that approved request's, which the policy gate lets through; the release links it and its approvers. */
+  readonly changeRequest?: ChangeRequestLink;
   /**
    * A publish of more than one transaction is marked in progress (`/dials/in-progress/<namespace>`)
    * so that Dials readers apply it whole. Default true; false writes it as separate transactions.
@@ -187,8 +190,10 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
     ...(options.rollbackOf ? { rollbackOf: options.rollbackOf } : {}),
     ...(options.promotes ? { promotes: options.promotes } : {}),
     ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}),
+    ...(options.changeRequest ? { changeRequest: options.changeRequest.id, approvers: options.changeRequest.approvers } : {}),
   };
   if (list.length === 0) return { ...base, id: '', revision: 0, changes: [] };
+  await approvalGate(source, namespace, list, before, options.changeRequest);
   // The apps' own schemas guard the write: a refusal names the key and the apps, and nothing is written.
   const refused = await checkWrites(source, list);
   if (refused.length > 0 && !options.force) {

@@ -58,6 +58,10 @@ export interface Release {
   readonly abandons?: string;
   /** Set when the changes are bound to a lease that expires. */
   readonly ttlMs?: number;
+  /** Set when the release applied a change request (`/dials/changes/<namespace>/<id>`): its id. */
+  readonly changeRequest?: string;
+  /** Who approved that change request. */
+  readonly approvers?: readonly string[];
   /** Set when the publish was forced past the apps' schemas: what they refused. */
   readonly forced?: { readonly refused: readonly { readonly key: string; readonly apps: readonly string[]; readonly message: string }[] };
 }

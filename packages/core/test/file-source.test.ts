@@ -45,6 +45,31 @@ describe('fileSource', () => {
     await dials.close();
   });
 
+  it('reads an empty or truncated YAML file by the schema rule: required keys keep their last good value, optional ones go', async () => {
+    const file = join(dir, 'dials.yaml');
+    writeFileSync(file, 'database:\n  host: db\n  port: 5432\ntheme: dark\n');
+    const schema = { 'database/host': z.string(), 'database/port': z.number(), theme: z.string().optional() };
+    const dials = createDials({ source: fileSource(file), prefix: '', schema });
+    await dials.ready();
+    // A save that truncates first: the document ends after the host (still valid YAML).
+    const truncated = firstValueFrom(dials.status$.pipe(filter((s) => s === 'degraded')));
+    writeFileSync(file, 'database:\n  host: db\n');
+    await truncated;
+    expect(dials.refused.map((r) => `${r.path}:${r.reason}`)).toEqual(['database/port:deleted']);
+    expect(dials.get('database/port')).toBe(5432);
+    expect(dials.has('theme')).toBe(false);
+    // An empty file: every required key refused as deleted, none lost.
+    const emptied = firstValueFrom(dials.errors$.pipe(filter((e) => e.message.includes('database/host'))));
+    writeFileSync(file, '');
+    await emptied;
+    expect(dials.snapshot.values).toEqual({ 'database/host': 'db', 'database/port': 5432 });
+    const fixed = firstValueFrom(dials.status$.pipe(filter((s) => s === 'ready')));
+    writeFileSync(file, 'database:\n  host: db2\n  port: 6543\n');
+    await fixed;
+    expect(dials.snapshot.values).toEqual({ 'database/host': 'db2', 'database/port': 6543 });
+    await dials.close();
+  });
+
   it('rejects ready() naming the file when it is missing or not a document of keys', async () => {
     const missing = createDials({ source: fileSource(join(dir, 'nope.yaml')), prefix: '' });
     await expect(missing.ready()).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('nope.yaml') });

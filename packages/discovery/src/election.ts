@@ -128,7 +128,13 @@ export class Election {
         this.publish();
       },
       status: () => undefined,
-      error: (error) => this.errorsSubject.next(asDialsError(error, 'GENERAL', { key: this.prefix })),
+      error: (error) => {
+        // A source's own DialsError keeps its code; the message and key say which election lost its watch.
+        const cause = asDialsError(error, 'GENERAL');
+        this.errorsSubject.next(
+          new DialsError(cause.code, `Election watch on ${this.prefix}: ${cause.message}`, { key: this.prefix, cause }),
+        );
+      },
     });
   }
 

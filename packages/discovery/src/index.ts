@@ -8,3 +8,11 @@ export {
   type RegistryOptions,
   type ServiceInstance,
 } from './registry.js';
+export {
+  type Scheduler,
+  type SchedulerClock,
+  type SchedulerEvent,
+  type SchedulerOptions,
+  startScheduler,
+  systemClock,
+} from './scheduler.js';

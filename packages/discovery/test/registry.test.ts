@@ -1,4 +1,4 @@
-import { fileSource, memorySource } from '@dials/core';
+import { DialsError, fileSource, memorySource, type Source } from '@dials/core';
 import { filter, firstValueFrom, type Observable, timeout } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createRegistry, type RegistryEvent } from '../src/index.js';
@@ -85,6 +85,26 @@ describe('leader election on the memory source', () => {
     await source.leases!.revoke(candidates.kvs[0]?.lease as string);
     expect((await lost).message).toContain('lost');
     expect(x.isLeader).toBe(false);
+    await registry.close();
+  });
+
+  it("passes its watch's errors to errors$, naming the election's prefix", async () => {
+    const memory = memorySource();
+    // A source whose watch fails once it has started (as etcd does on a revoked grant).
+    let fail: ((error: Error) => void) | undefined;
+    const source: Source = {
+      ...memory,
+      watch: (prefix, listener) => {
+        fail = (error) => listener.error(error);
+        return memory.watch(prefix, listener);
+      },
+    };
+    const registry = createRegistry({ source });
+    const x = registry.elect('job', { value: 'x' });
+    await x.campaign();
+    const reported = until(x.errors$, () => true);
+    fail?.(new DialsError('PERMISSION_DENIED', 'etcdserver: permission denied'));
+    expect(await reported).toMatchObject({ code: 'PERMISSION_DENIED', key: '/elections/job/' });
     await registry.close();
   });
 

@@ -31,6 +31,19 @@ describe('validateFlagDefinition', () => {
     ['an unknown operator', { ...good, targeting: { regex_match: [{ var: 'email' }, '.*'] } }, 'unknown operator "regex_match"'],
     ['an operation with two operators', { ...good, targeting: { var: 'a', cat: ['b'] } }, 'exactly one operator, got var, cat'],
     ['too few arguments', { ...good, targeting: { '==': [{ var: 'a' }] } }, '"==" needs two or three arguments'],
+    [
+      'a fractional bucket that is not a variant',
+      {
+        ...good,
+        targeting: {
+          fractional: [
+            ['on', 50],
+            ['purple', 50],
+          ],
+        },
+      },
+      'fractional bucket "purple" is not one of the variants (on, off)',
+    ],
     ['a constant expression that fails', { ...good, targeting: { '%': [1, 0] } }, 'constant expression {"%":[1,0]} fails'],
     [
       'a tree nested too deep',

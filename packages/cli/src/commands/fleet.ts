@@ -28,8 +28,13 @@ export const command = defineCommand({
       return 0;
     }
     const fleet = await fleetStatus(source, namespaceOf(given));
+    // etcdctl (or any client but Dials) writes past releases, reviews and schema checks: say which keys it wrote.
+    const outside = fleet.outsideReleases.map(
+      (o) =>
+        `${color.yellow('outside a release')} ${o.key} (revision ${o.revision}): written by etcdctl or another client, not through Dials (no review, no history, no rollback)`,
+    );
     ctx.out.result(fleet, () => {
-      if (fleet.instances.length === 0) return color.dim(`no live instance reports in ${fleet.namespace}`);
+      if (fleet.instances.length === 0) return [color.dim(`no live instance reports in ${fleet.namespace}`), ...outside].join('\n');
       // The GRAY column only when some instance is on a gray release.
       const grayIds = Object.keys(fleet.gray);
       const grayCell = (i: (typeof fleet.instances)[number]) => (grayIds.length === 0 ? [] : [(i.gray ?? []).join(',') || '-']);
@@ -52,10 +57,10 @@ export const command = defineCommand({
         ([id, on]) => `${color.cyan(`on gray release ${id}`)}: ${on.length} instance${on.length === 1 ? '' : 's'} (${on.join(', ')})`,
       );
       const summary = color.dim(
-        `${fleet.instances.length} instances, ${fleet.lagging.length} lagging, ${fleet.unhealthy.length} not ready, ${fleet.refused.length} keys refused`,
+        `${fleet.instances.length} instances, ${fleet.lagging.length} lagging, ${fleet.unhealthy.length} not ready, ${fleet.refused.length} keys refused, ${fleet.outsideReleases.length} written outside a release`,
       );
       const headers = ['INSTANCE', 'APP', 'STATUS', 'REVISION', 'LABELS', 'HOST', ...(grayIds.length === 0 ? [] : ['GRAY'])];
-      return [table(rows, headers), ...gray, ...refused, summary].join('\n');
+      return [table(rows, headers), ...gray, ...refused, ...outside, summary].join('\n');
     });
     return fleet.unhealthy.length > 0 || fleet.refused.length > 0 ? 1 : 0;
   },

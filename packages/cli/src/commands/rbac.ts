@@ -6,6 +6,27 @@ interface Grant {
   readonly permission: 'read' | 'readwrite';
   readonly prefix: string;
   readonly why: string;
+  /** One key, not a prefix: `/dials/policy/config/shop` must not grant `/dials/policy/config/shopping`. */
+  readonly exact?: boolean;
+}
+
+/**
+ * Read the review policies that cover `namespace`: its own, those below it, and one per namespace
+ * above it (a policy on `config/shop` covers `config/shop/production`). A policy the role may not
+ * read would not be applied to its writes. Writing them is left to root: whoever may write a
+ * policy may lift it.
+ */
+function policyGrants(namespace: string): Grant[] {
+  const segments = namespace.split('/');
+  return [
+    ...segments.map((_, i) => ({
+      permission: 'read' as const,
+      prefix: `/dials/policy/${segments.slice(0, i + 1).join('/')}`,
+      why: i === segments.length - 1 ? 'its review policy (dials policy get)' : 'a review policy that covers it',
+      exact: true,
+    })),
+    { permission: 'read', prefix: `/dials/policy/${namespace}/`, why: 'the review policies below it' },
+  ];
 }
 
 interface Role {
@@ -36,6 +57,15 @@ export function rolesFor(team: string): Role[] {
         { permission: 'read', prefix: `/dials/instances/${flags}/`, why: "the flags' fleet and usage" },
         { permission: 'read', prefix: `/dials/flag-usage/${flags}/`, why: 'when each flag was last evaluated (flags stale)' },
         { permission: 'readwrite', prefix: `/dials/ofrep-keys/${flags}/`, why: 'OFREP API keys for these flags' },
+        { permission: 'readwrite', prefix: `/dials/changes/${config}/`, why: 'change requests to the config (dials cr)' },
+        { permission: 'readwrite', prefix: `/dials/changes/${flags}/`, why: 'change requests to the flags' },
+        ...policyGrants(config),
+        ...policyGrants(flags),
+        {
+          permission: 'readwrite',
+          prefix: `/elections/${name}-scheduler/`,
+          why: `the election of dials scheduler ${config} ${flags} --election ${name}-scheduler`,
+        },
       ],
     },
     {
@@ -63,7 +93,7 @@ function script(roles: readonly Role[]): string {
   for (const role of roles) {
     lines.push('', `# ${role.name}: ${role.who}`, `etcdctl role add ${role.name}`);
     for (const g of role.grants)
-      lines.push(`etcdctl role grant-permission ${role.name} ${g.permission} --prefix=true ${g.prefix}   # ${g.why}`);
+      lines.push(`etcdctl role grant-permission ${role.name} ${g.permission} ${g.exact ? '' : '--prefix=true '}${g.prefix}   # ${g.why}`);
   }
   lines.push(
     '',

@@ -1,8 +1,9 @@
-import { getRelease, namespaceOf, rollbackPlan, rollbackRelease, shownValue } from '@dials/core';
+import { getRelease, namespaceOf, type Release, rollbackPlan, rollbackRelease, shownValue } from '@dials/core';
 import { need } from '../args.js';
 import { defineCommand } from '../command.js';
 import { color, UsageError } from '../output.js';
 import { confirm } from '../prompt.js';
+import { draftInstead, needsApproval } from '../requests.js';
 import { printRelease, RELEASE_OPTIONS } from '../write.js';
 
 export const command = defineCommand({
@@ -42,11 +43,19 @@ export const command = defineCommand({
         return 1;
       }
     }
-    const undo = await rollbackRelease(source, release, {
-      author: ctx.values.author,
-      message: ctx.values.message,
-      force: ctx.values.force === true,
-    });
+    let undo: Release;
+    try {
+      undo = await rollbackRelease(source, release, {
+        author: ctx.values.author,
+        message: ctx.values.message,
+        force: ctx.values.force === true,
+      });
+    } catch (error) {
+      // The namespace requires review: the rollback becomes a draft change request (exit 0).
+      if (!needsApproval(error)) throw error;
+      await draftInstead(ctx, plan, release.namespace, { title: `rollback of ${id}${release.message ? ` (${release.message})` : ''}` });
+      return 0;
+    }
     printRelease(ctx, undo);
     return 0;
   },

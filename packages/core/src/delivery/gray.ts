@@ -6,6 +6,7 @@ import { defaultAuthor, type KeyChange, readKeys } from '../publish.js';
 import { writePlan } from '../release-plan.js';
 import { putRecord, type Release, recordedChange, releaseId, releaseKey } from '../releases.js';
 import type { Source, Transactions, TxnOp } from '../types.js';
+import { approvalGate } from './approval-gate.js';
 import { checkGrayOptions, type GrayOptions, type GrayRelease, grayHeaderKey, newGrayId } from './gray-model.js';
 
 export interface GrayReleaseOptions {
@@ -61,6 +62,24 @@ function checkedChanges(changes: readonly KeyChange[], namespace: string, transa
     }
   }
   return unique;
+}
+
+/**
+ * A namespace whose policy requires review takes no gray release: a change request writes for
+ * everyone, so there is no reviewed way to write an overlay (yet). APPROVAL_REQUIRED, nothing written.
+ */
+async function reviewGate(source: Source, namespace: string, list: readonly KeyChange[], before: Awaited<ReturnType<typeof readKeys>>) {
+  try {
+    await approvalGate(source, namespace, list, before, undefined);
+  } catch (error) {
+    const cause = asDialsError(error, 'GENERAL');
+    if (cause.code !== 'APPROVAL_REQUIRED') throw cause;
+    throw new DialsError(
+      'APPROVAL_REQUIRED',
+      `gray release refused: ${namespace} requires review, and a gray release cannot go through a change request; nothing was written. Propose the change for everyone with a change request (dials cr create), or ask for the policy to be lifted.`,
+      { key: cause.key, cause },
+    );
+  }
 }
 
 /**
@@ -138,6 +157,7 @@ export async function grayRelease(source: Source, changes: readonly KeyChange[],
     source,
     list.map((c) => c.key),
   );
+  await reviewGate(source, namespace, list, before);
   const { labels, steps, stepMs } = options.gray;
   const id = newGrayId();
   const author = source.user ?? options.author ?? defaultAuthor();

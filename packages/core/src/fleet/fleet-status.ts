@@ -1,5 +1,8 @@
+import { isDialsError } from '../errors.js';
+import { RELEASES_PREFIX } from '../releases.js';
 import type { Source } from '../types.js';
 import { INSTANCES_PREFIX, type InstanceReport } from './instance-report.js';
+import { type OutsideRelease, outsideReleases } from './outside-releases.js';
 
 /** One key that running instances refuse, with who refuses it. */
 export interface RefusedAcrossFleet {
@@ -26,7 +29,9 @@ export interface FleetStatus {
   readonly refused: readonly RefusedAcrossFleet[];
   /** Each gray release some instance applies, with those instances (ids). */
   readonly gray: Readonly<Record<string, readonly string[]>>;
-  /** Reports that could not be read. */
+  /** Keys of the namespace last written outside any release (etcdctl, another client): best-effort, see `outsideReleases()`. */
+  readonly outsideReleases: readonly OutsideRelease[];
+  /** Reports that could not be read (and the releases or keys of the namespace, when the role may not read them). */
   readonly unreadable: readonly string[];
 }
 
@@ -48,7 +53,8 @@ async function latestOf(source: Source, prefixes: readonly string[], cache: Map<
 /**
  * What the running instances of `namespace` (e.g. `config/shop/production`) report: each one's
  * applied revision against the latest change of its prefixes, the lagging and unhealthy ones, and
- * the keys they refuse grouped by key with the instances that refuse them.
+ * the keys they refuse grouped by key with the instances that refuse them, and the keys last
+ * written outside any release.
  */
 export async function fleetStatus(source: Source, namespace: string): Promise<FleetStatus> {
   const { kvs } = await source.list(`${INSTANCES_PREFIX}${namespace}/`);
@@ -64,6 +70,12 @@ export async function fleetStatus(source: Source, namespace: string): Promise<Fl
       unreadable.push(kv.key);
     }
   }
+  // A role that may not read the releases cannot judge what was written outside them: said in `unreadable`.
+  const outside = await outsideReleases(source, namespace).catch((error: unknown) => {
+    if (!isDialsError(error) || error.code !== 'PERMISSION_DENIED') throw error;
+    unreadable.push(error.key ?? `${RELEASES_PREFIX}${namespace}/`);
+    return [];
+  });
   const cache = new Map<string, number>();
   const instances = await Promise.all(
     reports.map(async (report) => ({ ...report, behind: Math.max(0, (await latestOf(source, report.prefixes, cache)) - report.revision) })),
@@ -100,6 +112,7 @@ export async function fleetStatus(source: Source, namespace: string): Promise<Fl
     unhealthy: instances.filter((i) => i.status !== 'ready' && i.status !== 'degraded').map((i) => i.id),
     refused: [...refused.values()].map((r) => ({ ...r, apps: [...r.apps] })),
     gray: Object.fromEntries(gray),
+    outsideReleases: outside,
     unreadable,
   };
 }
