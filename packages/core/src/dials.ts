@@ -101,6 +101,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
       report,
       onChanges: (c) => this.notify(c),
       onRefused: () => this.updateStatus(),
+      onLayers: (revision) => this.gray?.layersAt(revision),
     });
     this.values = this.state.values;
     this.state.applyDefaults();

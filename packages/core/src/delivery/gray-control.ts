@@ -142,6 +142,11 @@ export async function promoteGray(
     if (now) await updateHeader(source, now, { ...now.release, state: 'active' }).catch(() => undefined);
     throw error;
   }
+  // Say which revision holds the values now: instances on it keep them until they have applied it.
+  if (release.changes.length > 0) {
+    const now = await getGray(source, namespace, id).catch(() => undefined);
+    if (now) await updateHeader(source, now, { ...now.release, promoted: release.revision }).catch(() => undefined);
+  }
   await removeOverlay(source, namespace, id);
   return release;
 }

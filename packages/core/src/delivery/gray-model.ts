@@ -34,6 +34,12 @@ export interface GrayRelease extends GrayOptions {
   readonly pausedMs?: number;
   /** Steps taken by hand (`advance`), on top of the timed ones. */
   readonly step?: number;
+  /**
+   * Set by `promoteGray` before it removes the overlay: the revision of the release that wrote the
+   * values for everyone. An instance on it keeps the values until its layers have applied that
+   * revision, so it never shows the old values in between (its two watches are not ordered).
+   */
+  readonly promoted?: number;
 }
 
 /** Where a gray release stands at a moment: its step, the share of matching instances on it, and when that next changes. */
@@ -99,7 +105,7 @@ export function parseGrayHeader(raw: string, namespace: string, id: string): Gra
   } catch (error) {
     return (error as Error).message.replace(/^gray: |; nothing was written$/g, '');
   }
-  for (const field of ['pausedMs', 'step'] as const)
+  for (const field of ['pausedMs', 'step', 'promoted'] as const)
     if (h[field] !== undefined && !(Number.isInteger(h[field]) && (h[field] as number) >= 0)) return `${field} is not a whole number`;
   if (h.paused !== undefined && typeof h.paused !== 'boolean') return 'paused is not true or false';
   if (h.paused === true && Number.isNaN(Date.parse(String(h.pausedAt)))) return 'pausedAt is not a time';

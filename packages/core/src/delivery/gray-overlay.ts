@@ -22,6 +22,11 @@ export interface GrayOverlayHooks {
   readonly changed: () => void;
 }
 
+/** A promoted release's values are kept at most this long waiting for the layers to apply its revision. */
+const MAX_DRAIN_MS = 10_000;
+
+type RawKv = { readonly value: string; readonly modRevision: number; readonly binary?: boolean };
+
 /** setTimeout's longest delay; a later step boundary is re-checked then. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
 
@@ -37,7 +42,17 @@ const sameOverlay = (a: ReadonlyMap<string, OverlayValue>, b: ReadonlyMap<string
 export class GrayOverlay {
   readonly prefix: string;
   /** Every key under the prefix as the watch last delivered it. */
-  private readonly raw = new Map<string, { readonly value: string; readonly modRevision: number; readonly binary?: boolean }>();
+  private readonly raw = new Map<string, RawKv>();
+  /**
+   * Promoted releases whose overlay is gone but whose promote revision the layers have not applied
+   * yet: their keys, kept as they were, until then (the two watches are not ordered).
+   */
+  private readonly draining = new Map<
+    string,
+    { readonly until: number; readonly entries: Map<string, RawKv>; readonly timer: ReturnType<typeof setTimeout> }
+  >();
+  /** The highest revision this instance's layers have applied. */
+  private layersRevision = 0;
   private revision = 0;
   private applied: ReadonlyMap<string, OverlayValue> = new Map();
   private watch: PrefixWatch | undefined;
@@ -122,6 +137,7 @@ export class GrayOverlay {
   }
 
   private change(batch: WatchBatch): void {
+    for (const event of batch.events) if (event.type !== 'put') this.drain(event.key);
     for (const event of batch.events) {
       if (event.type === 'put' && event.value !== undefined) {
         this.raw.set(event.key, { value: event.value, modRevision: event.modRevision, binary: event.binary });
@@ -131,12 +147,50 @@ export class GrayOverlay {
     if (this.loaded) this.evaluate();
   }
 
+  /** A promoted release's header going: keep its keys until the layers have applied the promote's revision. */
+  private drain(key: string): void {
+    const id = key.slice(this.prefix.length);
+    const kv = this.raw.get(key);
+    if (!kv || id.includes('/') || this.draining.has(id)) return;
+    const release = parseGrayHeader(kv.value, this.namespace, id);
+    if (typeof release === 'string' || release.state !== 'promoting' || release.promoted === undefined) return;
+    if (release.promoted <= this.layersRevision) return;
+    const entries = new Map<string, RawKv>();
+    for (const [k, v] of this.raw) if (k === key || k.startsWith(`${key}/`)) entries.set(k, v);
+    const timer = setTimeout(() => this.drained(id), MAX_DRAIN_MS);
+    timer.unref?.();
+    this.draining.set(id, { until: release.promoted, entries, timer });
+  }
+
+  private drained(id: string): void {
+    const entry = this.draining.get(id);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    this.draining.delete(id);
+    this.evaluate();
+  }
+
+  /** The layers applied up to `revision`: promoted releases they now hold are let go. */
+  layersAt(revision: number): void {
+    this.layersRevision = Math.max(this.layersRevision, revision);
+    for (const [id, { until }] of this.draining) if (until <= this.layersRevision) this.drained(id);
+  }
+
+  /** Every key under the prefix as it stands, with the keys of releases still draining. */
+  private entries(): ReadonlyMap<string, RawKv> {
+    if (this.draining.size === 0) return this.raw;
+    const all = new Map(this.raw);
+    for (const { entries } of this.draining.values()) for (const [k, v] of entries) all.set(k, v);
+    return all;
+  }
+
   /** Work out which releases this instance is on now, apply their values if they changed, and wake up at the next step. */
   private evaluate(): void {
     if (this.closed) return;
     const now = Date.now();
     const headers: GrayRelease[] = [];
-    for (const [key, kv] of this.raw) {
+    const all = this.entries();
+    for (const [key, kv] of all) {
       const id = key.slice(this.prefix.length);
       if (id.includes('/')) continue;
       const release = parseGrayHeader(kv.value, this.namespace, id);
@@ -157,7 +211,7 @@ export class GrayOverlay {
       .filter((release) => onGrayRelease(release, this.instance, now))
       .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt) || (a.id < b.id ? -1 : 1));
     const values = new Map<string, OverlayValue>();
-    for (const release of on) this.collect(release, values);
+    for (const release of on) this.collect(release, all, values);
     const ids = on.map((r) => r.id);
     const moved = ids.length !== this.active.length || ids.some((id, i) => id !== this.active[i]);
     this.active = ids;
@@ -170,9 +224,9 @@ export class GrayOverlay {
   }
 
   /** Add `release`'s values to `into`, skipping (and saying once) those no instance should apply. */
-  private collect(release: GrayRelease, into: Map<string, OverlayValue>): void {
+  private collect(release: GrayRelease, all: ReadonlyMap<string, RawKv>, into: Map<string, OverlayValue>): void {
     const under = `${this.prefix}${release.id}/`;
-    for (const [key, kv] of this.raw) {
+    for (const [key, kv] of all) {
       if (!key.startsWith(under)) continue;
       const path = key.slice(under.length);
       if (path === '' || isUnsafePath(path)) {
@@ -222,6 +276,8 @@ export class GrayOverlay {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const { timer } of this.draining.values()) clearTimeout(timer);
+    this.draining.clear();
     await this.stop();
   }
 }

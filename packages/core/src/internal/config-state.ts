@@ -32,6 +32,8 @@ export interface ConfigStateOptions {
   readonly onChanges: (changes: ConfigChange[]) => void;
   /** The set of refused keys changed. */
   readonly onRefused?: () => void;
+  /** A layer (not the overlay) applied a batch or a read: the highest revision the layers have applied. */
+  readonly onLayers?: (revision: number) => void;
 }
 
 /**
@@ -132,6 +134,15 @@ export class ConfigState {
   applyReset(index: number, range: RangeResult): void {
     const touched = this.replaceLayer(index, range);
     if (touched) this.recompute(touched, this.sourceRevision(index, range.revision), true);
+    this.layersMoved();
+  }
+
+  /** Tell `onLayers` how far the layers (not the overlay) have applied. */
+  private layersMoved(): void {
+    if (!this.options.onLayers) return;
+    let highest = 0;
+    for (let i = 0; i < this.layers.length; i++) highest = Math.max(highest, this.layerRevisions[i] ?? 0);
+    this.options.onLayers(highest);
   }
 
   /**
@@ -146,6 +157,7 @@ export class ConfigState {
       revision = this.sourceRevision(index, range.revision);
     }
     this.recompute(touched, revision);
+    this.layersMoved();
   }
 
   /** The changes of one revision in layer `index`. */
@@ -162,6 +174,7 @@ export class ConfigState {
       touched.push(path);
     }
     this.recompute(touched, this.sourceRevision(index, batch.revision));
+    this.layersMoved();
   }
 
   /**
