@@ -56,6 +56,29 @@ export function opsPerSecond(fn: (i: number) => unknown, ops: number): number[] 
   return results;
 }
 
+/**
+ * `opsPerSecond` for several contenders in turns: each repetition times every contender once, so
+ * a burst of load from elsewhere on the machine falls on all of them alike. Each has its own loop.
+ */
+export function interleavedOpsPerSecond(contenders: readonly ((i: number) => unknown)[], ops: number, reps = REPS): number[][] {
+  const loops = contenders.map(() => freshLoop());
+  let sink = 0;
+  contenders.forEach((fn, c) => {
+    sink += (loops[c] as ReturnType<typeof freshLoop>)(fn, Math.min(ops, 200_000));
+  });
+  const results = contenders.map(() => [] as number[]);
+  for (let r = 0; r < reps; r++) {
+    contenders.forEach((fn, c) => {
+      const start = process.hrtime.bigint();
+      sink += (loops[c] as ReturnType<typeof freshLoop>)(fn, ops);
+      const ns = Number(process.hrtime.bigint() - start);
+      results[c]?.push(ops / (ns / 1e9) / 1e6);
+    });
+  }
+  if (sink === -1) console.log(sink); // keeps the loops from being optimised away
+  return results;
+}
+
 /** The same for async operations, awaited one after another. */
 export async function asyncOpsPerSecond(fn: (i: number) => Promise<unknown>, ops: number): Promise<number[]> {
   for (let i = 0; i < Math.min(ops, 20_000); i++) await fn(i);

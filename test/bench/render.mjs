@@ -28,6 +28,17 @@ export function targets(figures) {
   const map = find(figures, 'config reads', 'Map.get');
   const get = find(figures, 'config reads', 'Dials dials.get');
   if (get !== undefined) check('dials.get within 2× of Map.get', `${fmt(map / get)}× the cost`, map / get <= 2);
+  const gray = 'config reads with a gray release';
+  const none = find(figures, gray, 'dials.get, on no gray release');
+  if (none !== undefined) {
+    for (const [name, label] of [
+      ['dials.get, on a gray release that overrides', 'overriding the paths read'],
+      ['dials.get, on a gray release that adds', 'adding the paths read'],
+    ]) {
+      const on = find(figures, gray, name);
+      check(`dials.get on a gray release ${label} within 1.1× of one on none`, `${fmt(none / on)}× the cost`, none / on <= 1.1);
+    }
+  }
   const pg = 'change propagation (put → callback)';
   const raw = find(figures, pg, 'raw etcd3 watcher, 1 key p50');
   const one = find(figures, pg, 'Dials, 1 subscriber p50');

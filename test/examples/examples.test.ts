@@ -9,6 +9,7 @@ import { capabilities } from './core-capabilities.js';
 import { fromFile } from './core-file.js';
 import { layers } from './core-layers.js';
 import { quickstart } from './core-quickstart.js';
+import { grayFlow } from './gray-flow.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -52,6 +53,16 @@ it('the README example runs against etcd', async () => {
   await etcd.delete().prefix('/config/shop/production/database/');
   await etcd.delete().prefix(base);
   etcd.close();
+});
+
+it('the gray release example (docs/delivery-gray.md) gives what its comments say', async () => {
+  const { id, step, pools, listed, on, promoted } = await grayFlow();
+  expect(id).toMatch(/^g-[0-9a-f]{8}$/);
+  expect(step).toEqual({ index: 0, percent: 50 });
+  expect(pools).toEqual([20, 10]);
+  expect(listed).toEqual([id]);
+  expect(on ?? []).not.toContain('shop-1');
+  expect(promoted).toEqual([20, 20]);
 });
 
 it('the capabilities example gives what its comment says', async () => {

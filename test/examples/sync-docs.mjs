@@ -13,6 +13,7 @@ for (const doc of [
   'docs/nestjs.md',
   'docs/console.md',
   'docs/ofrep.md',
+  'docs/delivery-gray.md',
 ]) {
   const path = `${root}${doc}`;
   const text = readFileSync(path, 'utf8');

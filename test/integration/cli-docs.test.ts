@@ -71,6 +71,12 @@ async function seed(): Promise<void> {
   await put('flags/shop/dev/$evaluators', JSON.stringify(flagd.$evaluators));
   // `dials policy set ... --require-approval 1` must not turn the next examples' writes into drafts.
   await etcd.delete().key(`/dials/policy/${base.slice(1)}config/shop/dev`);
+  // The gray release the `dials gray` examples name, staged so that `advance` has a next step.
+  const namespace = `${base.slice(1)}config/shop/dev`;
+  const gray = `/dials/gray/${namespace}/g-1a2b3c4d`;
+  await etcd.put(`${gray}/database/pool`).value('20');
+  const header = { id: 'g-1a2b3c4d', namespace, labels: { canary: 'true' }, steps: [10, 50, 100], state: 'active' };
+  await etcd.put(gray).value(JSON.stringify({ ...header, startedAt: new Date().toISOString(), author: 'docs', message: 'pool 20' }));
   etcd.close();
 }
 

@@ -110,6 +110,37 @@ describe('dials rbac: the roles it prints, applied with etcdctl', () => {
     expect((await withUser('bob', 'set', '/config/shop/staging/db/port', '5433')).code).toBe(0);
   });
 
+  it('an operator runs a gray release that a labelled app applies; the other team cannot see or end it', async () => {
+    const app = createDials({
+      source: etcdSource({ endpoints: server.endpoint, auth: { username: 'svc', password: users.svc } }),
+      prefix: '/config/shop/production/',
+      app: 'shop',
+      instanceId: 'shop-canary',
+      labels: { canary: 'true' },
+    });
+    const errors: string[] = [];
+    app.errors$.subscribe((e) => errors.push(e.message));
+    await app.ready();
+    const set = await withUser('alice', 'set', '/config/shop/production/db/timeout', '30', '--gray', 'canary=true', '--json');
+    expect(set.code, set.stderr).toBe(0);
+    const id = JSON.parse(set.stdout).release.gray.id as string;
+    await vi.waitFor(() => expect(app.get('db/timeout')).toBe(30));
+    expect(errors).toEqual([]);
+    const listed = await withUser('alice', 'gray', 'ls', 'config/shop/production', '--json');
+    expect(JSON.parse(listed.stdout).gray.map((g: { id: string }) => g.id)).toEqual([id]);
+    for (const denied of [
+      ['gray', 'ls', 'config/shop/production'],
+      ['gray', 'abandon', id, '--namespace', 'config/shop/production'],
+    ]) {
+      const run = await withUser('bob', ...denied);
+      expect(run.code, `${denied.join(' ')}: ${run.stdout}${run.stderr}`).toBe(1);
+      expect(run.stderr).toContain('permission denied');
+    }
+    expect((await withUser('alice', 'gray', 'promote', id, '--namespace', 'config/shop/production')).code).toBe(0);
+    expect((await withUser('alice', 'get', '/config/shop/production/db/timeout')).stdout.trim()).toBe('30');
+    await app.close();
+  });
+
   it('under a review policy set by root, operators draft, review and apply change requests as their etcd user, and cannot lift the policy', async () => {
     const port = '/config/shop/production/db/port';
     // A policy on config/shop covers production and staging: each operator's role reads it.

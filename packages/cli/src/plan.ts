@@ -1,6 +1,7 @@
-import { type KeyChange, type KeyValue, type RangeResult, REDACTED } from '@dials/core';
+import { type GrayOptions, type KeyChange, type KeyValue, type RangeResult, REDACTED } from '@dials/core';
 import { sameBytes, shown } from './args.js';
 import type { Context, OptionTable } from './command.js';
+import { GRAY_OPTIONS } from './gray-options.js';
 import { color, DataError } from './output.js';
 import { namespaceFor, RELEASE_OPTIONS, write } from './write.js';
 
@@ -8,6 +9,7 @@ import { namespaceFor, RELEASE_OPTIONS, write } from './write.js';
 export const PLAN_OPTIONS = {
   apply: { type: 'boolean', help: 'write the plan (without it, only print it)' },
   delete: { type: 'boolean', help: 'also delete keys under the target prefix that the source does not have' },
+  ...GRAY_OPTIONS,
   ...RELEASE_OPTIONS,
 } as const satisfies OptionTable;
 
@@ -88,6 +90,7 @@ export async function applyPlan(
   current: RangeResult,
   prefix: string,
   binary: ReadonlySet<string> = new Set(),
+  gray?: GrayOptions,
 ): Promise<number> {
   const placeholders = [...wanted]
     .filter(([, value]) => value === REDACTED || value === JSON.stringify(REDACTED))
@@ -106,6 +109,7 @@ export async function applyPlan(
     ...p.put.map(([path, value]) => ({ key: prefix + path, after: value, ...(binary.has(path) ? { binary: true } : {}) })),
     ...p.remove.map(([path]) => ({ key: prefix + path, after: undefined })),
   ];
-  await write(ctx, changes, namespaceFor(ctx, prefix), { expectRevision: current.revision, guardPrefix: prefix });
+  // A gray release leaves the keys alone: there is no revision of theirs to guard.
+  await write(ctx, changes, namespaceFor(ctx, prefix), gray ? { gray } : { expectRevision: current.revision, guardPrefix: prefix });
   return 0;
 }

@@ -71,6 +71,11 @@ export const registry: readonly CommandEntry[] = [
     load: async () => (await import('./commands/rbac.js')).command,
   },
   {
+    name: 'gray',
+    summary: 'gray releases (canary): ls, show, promote, abandon, advance, pause, resume; write one with set --gray',
+    load: async () => (await import('./commands/gray/index.js')).command,
+  },
+  {
     name: 'policy',
     summary: "a namespace's review policy: how many approvals its writes need (get, set --require-approval N)",
     load: async () => (await import('./commands/policy.js')).command,

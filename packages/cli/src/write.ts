@@ -1,6 +1,7 @@
-import { type KeyChange, namespaceOf, publishKeys, type Release } from '@dials/core';
+import { type GrayOptions, grayRelease, type KeyChange, namespaceOf, publishKeys, type Release } from '@dials/core';
 import { shownRelease } from './args.js';
 import type { Context, OptionTable } from './command.js';
+import { labelText, stepsText } from './gray-options.js';
 import { color, progress } from './output.js';
 import { draftInstead, needsApproval } from './requests.js';
 
@@ -25,6 +26,9 @@ export function namespaceFor(ctx: ReleaseContext, key: string): string {
 }
 
 export function describeRelease(release: Release): string {
+  const { gray } = release;
+  if (gray)
+    return `gray release ${gray.id} (release ${release.id.replace(/^0+/, '')}, ${release.changes.length} change${release.changes.length === 1 ? '' : 's'}) in ${release.namespace} for instances labelled ${labelText(gray.labels)}, ${stepsText(gray.steps, gray.stepMs)}`;
   return `release ${release.id} (revision ${release.revision}, ${release.changes.length} change${release.changes.length === 1 ? '' : 's'}) in ${release.namespace}`;
 }
 
@@ -36,8 +40,14 @@ export async function write(
   ctx: ReleaseContext,
   changes: KeyChange[],
   namespace: string,
-  extra: { ttlMs?: number; expectRevision?: number; guardPrefix?: string } = {},
+  extra: { ttlMs?: number; expectRevision?: number; guardPrefix?: string; gray?: GrayOptions } = {},
 ): Promise<void> {
+  const { message, author } = ctx.values;
+  const force = ctx.values.force === true;
+  if (extra.gray) {
+    printRelease(ctx, await grayRelease(await ctx.source(), changes, { gray: extra.gray, namespace, message, author, force }));
+    return;
+  }
   const bar = changes.length > 128 ? progress(changes.length) : () => {};
   let release: Release;
   try {
@@ -71,8 +81,11 @@ export function printRelease(ctx: Context, release: Release, extra: Record<strin
   const request = release.changeRequest
     ? `: applying change request ${release.changeRequest}, approved by ${(release.approvers ?? []).join(', ')}`
     : '';
+  const next = release.gray
+    ? `\n${color.dim(`See who is on it: dials gray show ${release.gray.id} --namespace ${release.namespace}; then promote or abandon it.`)}`
+    : '';
   ctx.out.result(
     { release: shownRelease(ctx, release), changed: true, ...extra },
-    () => `${color.green('✓')} ${describeRelease(release)}${request}${forced}`,
+    () => `${color.green('✓')} ${describeRelease(release)}${request}${forced}${next}`,
   );
 }

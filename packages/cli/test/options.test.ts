@@ -32,7 +32,7 @@ const load = async (name: string) => {
 };
 
 describe('the registry', () => {
-  it('has the twenty-three commands, each in a module of its own', async () => {
+  it('has the twenty-four commands, each in a module of its own', async () => {
     expect(registry.map((e) => e.name)).toEqual([
       'get',
       'ls',
@@ -51,6 +51,7 @@ describe('the registry', () => {
       'services',
       'fleet',
       'rbac',
+      'gray',
       'policy',
       'cr',
       'scheduler',
@@ -100,6 +101,11 @@ describe('strict options per command', () => {
     ['flags ls', ['flags', 'ls', '--prefix', '/f/', '--variant', 'dark'], '--variant'],
     ['flags eval', ['flags', 'eval', 'k', '--prefix', '/f/', '-m', 'why'], '-m'],
     ['flags enable', ['flags', 'enable', 'k', '--prefix', '/f/', '--context', '{}'], '--context'],
+    ['gray ls', ['gray', 'ls', '--force'], '--force'],
+    ['gray show', ['gray', 'show', 'g-1', '--namespace', 'config/shop/dev', '-m', 'why'], '-m'],
+    ['gray pause', ['gray', 'pause', 'g-1', '--namespace', 'config/shop/dev', '--force'], '--force'],
+    ['gray promote', ['gray', 'promote', 'g-1', '--namespace', 'config/shop/dev', '--steps', '10%'], '--steps'],
+    ['diff', ['diff', '/a/', '/b/', '--gray', 'canary=true'], '--gray'],
     ['policy get', ['policy', 'get', 'config/shop/dev', '--require-approval', '1'], '--require-approval'],
     ['cr approve', ['cr', 'approve', '12', '--at', '2030-12-01T09:00Z'], '--at'],
     ['cr ls', ['cr', 'ls', '--prefix', '/p/'], '--prefix'],
@@ -184,6 +190,32 @@ describe('strict options per command', () => {
     const bare = await dials();
     expect(bare.code).toBe(EXIT.usage);
     expect(bare.stdout).toContain('Commands:');
+  });
+});
+
+describe('gray releases: usage errors before connecting', () => {
+  it.each([
+    [['set', '/k', '1', '--gray', 'canary'], '--gray takes labels as NAME=VALUE'],
+    [['set', '/k', '1', '--gray', '=true'], '--gray takes labels as NAME=VALUE'],
+    [['set', '/k', '1', '--gray', 'a=1,a=2'], '--gray names the label a twice'],
+    [['set', '/k', '1', '--gray', 'a=1', '--ttl', '1m'], '--gray cannot go with --ttl'],
+    [['set', '/k', '1', '--steps', '10%'], '--steps and --step-every go with --gray'],
+    [['set', '/k', '1', '--gray', 'a=1', '--step-every', '1m'], '--step-every needs --steps'],
+    [['set', '/k', '1', '--gray', 'a=1', '--steps', '50%,10%'], '--steps must grow'],
+    [['set', '/k', '1', '--gray', 'a=1', '--steps', '0%,100%'], '--steps takes percentages over 0'],
+    [['set', '/k', '1', '--gray', 'a=1', '--steps', '10%,101%'], '--steps takes percentages over 0'],
+    [['set', '/k', '1', '--gray', 'a=1', '--steps', '10%', '--step-every', 'soon'], '--step-every'],
+    [['import', 'f.yaml', '--prefix', '/p/', '--gray', 'a=1', '--delete'], '--gray cannot go with --delete'],
+    [['sync', '/a/', '/b/', '--gray', 'a=1', '--delete'], '--gray cannot go with --delete'],
+    [['import', 'f.json', '--prefix', '/p/', '--gray', 'a=1', '--flags'], '--gray cannot go with --flags'],
+    [['gray'], 'missing subcommand'],
+    [['gray', 'next'], 'unknown subcommand next'],
+    [['gray', 'show'], 'missing ID'],
+    [['gray', 'promote', 'g-1'], 'needs --namespace'],
+  ])('dials %j: exit 2 (%s)', async (argv, message) => {
+    const { code, stderr } = await dials(...argv, '--endpoints', '127.0.0.1:1');
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toContain(message);
   });
 });
 

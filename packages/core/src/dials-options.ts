@@ -1,3 +1,4 @@
+import type { GrayOptions } from './delivery/gray-model.js';
 import { DialsError } from './errors.js';
 import type { SchemaMap, StandardSchemaV1 } from './schema.js';
 import type { Source } from './types.js';
@@ -25,6 +26,12 @@ export interface PublishOptions {
   readonly record?: boolean;
   /** Write even what a registered app schema refuses; the release records that it was forced. */
   readonly force?: boolean;
+  /**
+   * A gray release: the values go to an overlay that only the instances these options select apply
+   * (`{ labels: { canary: 'true' }, steps: [10, 50, 100] }`); the keys are untouched until
+   * `promoteGray`. Sets values only (no deletes, no `ttlMs` or `expectRevision`).
+   */
+  readonly gray?: GrayOptions;
 }
 
 export interface DialsOptions<TSchema extends SchemaMap = SchemaMap> {
@@ -52,8 +59,15 @@ export interface DialsOptions<TSchema extends SchemaMap = SchemaMap> {
    * its schema under `/dials/schemas/<namespace>/<app>`. Default: on for etcd sources. Needs `leases`.
    */
   readonly report?: boolean;
-  /** Labels of this instance, in its report (`{ zone: 'eu-1', canary: 'true' }`). */
+  /** Labels of this instance, in its report (`{ zone: 'eu-1', canary: 'true' }`); gray releases select instances by them. */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * Follow the gray releases of this instance's namespace (one more watch, on
+   * `/dials/gray/<namespace>/`) and apply the values of those that select it. Default: on when the
+   * instance has `labels`; `true` for an instance without labels (a release that selects every
+   * instance, by steps), `false` to never apply one.
+   */
+  readonly gray?: boolean;
   /** This process's id in the report. Default `<host>-<pid>-<random>`, one per process. */
   readonly instanceId?: string;
   /** How long a process that died stays listed: its report's lease TTL. Default 10 000 ms. */

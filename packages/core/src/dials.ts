@@ -1,5 +1,7 @@
 import { BehaviorSubject, distinctUntilChanged, Observable, Subject } from 'rxjs';
 import { clusterStatus } from './capabilities.js';
+import { grayRelease } from './delivery/gray.js';
+import { GrayOverlay } from './delivery/gray-overlay.js';
 import {
   type ChangeSet,
   type ConfigChange,
@@ -73,6 +75,8 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   private readonly stopCatching: () => void;
   /** This instance's report and schema in the fleet, when reporting is on. */
   private readonly fleet: FleetMember | undefined;
+  /** The gray releases that select this instance, applied above its prefixes, when it follows them. */
+  private readonly gray: GrayOverlay | undefined;
 
   /** Status: `connecting`, then `ready` (`degraded` while keys are refused); `stale` while the source is unreachable; `error`; `closed`. */
   readonly status$: Observable<DialsStatus>;
@@ -97,6 +101,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
       report,
       onChanges: (c) => this.notify(c),
       onRefused: () => this.updateStatus(),
+      onLayers: (revision) => this.gray?.layersAt(revision),
     });
     this.values = this.state.values;
     this.state.applyDefaults();
@@ -127,7 +132,18 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
             report,
           );
     this.fleet = FleetMember.create(this.source, options, this.prefixes, report);
-    if (this.fleet) this.fleet.state = () => ({ revision: this.state.revision, status: this.statusSubject.value, refused: this.refused });
+    this.gray = GrayOverlay.create(this.source, options, this.prefixes, {
+      apply: (values, revision) => this.state.applyOverlay(values, revision),
+      report,
+      changed: () => this.fleet?.changed(),
+    });
+    if (this.fleet)
+      this.fleet.state = () => ({
+        revision: this.state.revision,
+        status: this.statusSubject.value,
+        refused: this.refused,
+        gray: this.grayReleases,
+      });
     retainSource(this.source);
     this.stopCatching = catchSubscriberErrors(report);
     this.status$ = this.statusSubject.pipe(distinctUntilChanged());
@@ -161,6 +177,11 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
    */
   get refused(): readonly RefusedKey[] {
     return [...this.state.refused.values()];
+  }
+
+  /** The ids of the gray releases whose values this instance applies now (see `publish({ gray })`). */
+  get grayReleases(): readonly string[] {
+    return this.gray?.active ?? [];
   }
 
   /** The highest revision applied. */
@@ -261,6 +282,12 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     this.assertOpen();
     const prefix = options.prefix ?? (this.prefixes[this.prefixes.length - 1] as string);
     const keyed = configChanges(prefix, changes, (path) => this.state.schemaOf(path));
+    if (options.gray) {
+      if (options.ttlMs !== undefined || options.expectRevision !== undefined)
+        throw new DialsError('INVALID_ARGUMENT', 'publish: a gray release takes neither ttlMs nor expectRevision; nothing was written');
+      const { gray, message, author, force } = options;
+      return grayRelease(this.source, keyed, { gray, message, author, force, namespace: namespaceOf(prefix) });
+    }
     return publishKeys(this.source, keyed, { ...options, guardPrefix: prefix, namespace: namespaceOf(prefix) });
   }
 
@@ -298,6 +325,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     this.statusSubject.next('closed');
     this.abortStart?.();
     await this.layers.close();
+    await this.gray?.close();
     await this.fleet?.close();
     await this.writer?.flush();
     this.subscribers.completeAll();
@@ -353,7 +381,8 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
       this.statusSubject.next('stale');
     }
     if (this.statusSubject.value === 'closed') return;
-    const loaded = this.layers.open(restored);
+    // The gray releases are read before ready() too: an instance that starts mid-release serves their values from the start.
+    const loaded = Promise.all([this.layers.open(restored), this.gray?.open(restored)]).then(() => undefined);
     // Report once loaded: a write before the watches are live would leave them catching up.
     if (restored) this.fleet?.start();
     else

@@ -25,6 +25,29 @@ export {
   scheduleChangeRequest,
   unscheduleChangeRequest,
 } from './delivery/change-requests.js';
+export { type GrayReleaseOptions, grayRelease } from './delivery/gray.js';
+export {
+  abandonGray,
+  advanceGray,
+  type GrayReleaseState,
+  getGray,
+  type ListGrayOptions,
+  listGray,
+  pauseGray,
+  promoteGray,
+  resumeGray,
+} from './delivery/gray-control.js';
+export {
+  GRAY_PREFIX,
+  type GrayOptions,
+  type GrayRelease,
+  type GrayStep,
+  grayBucket,
+  grayStep,
+  labelsMatch,
+  onGrayRelease,
+  parseGrayHeader,
+} from './delivery/gray-model.js';
 export {
   type ApprovalNeed,
   approvalsNeeded,

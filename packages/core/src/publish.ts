@@ -33,6 +33,8 @@ export interface PublishKeysOptions {
   /** Write even what a registered app schema refuses; the release records that it was forced, and what was refused. */
   readonly force?: boolean;
   readonly rollbackOf?: string;
+  /** The gray release whose values this release writes for everyone (`promoteGray`). */
+  readonly promotes?: string;
   /** Set by `applyChangeRequest()`: the write is that approved request's, which the policy gate lets through; the release links it and its approvers. */
   readonly changeRequest?: ChangeRequestLink;
   /**
@@ -186,6 +188,7 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
     message: options.message ?? '',
     at: new Date().toISOString(),
     ...(options.rollbackOf ? { rollbackOf: options.rollbackOf } : {}),
+    ...(options.promotes ? { promotes: options.promotes } : {}),
     ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}),
     ...(options.changeRequest ? { changeRequest: options.changeRequest.id, approvers: options.changeRequest.approvers } : {}),
   };

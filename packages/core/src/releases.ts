@@ -45,6 +45,17 @@ export interface Release {
   readonly planned?: number;
   /** Set on a rollback: the release it undoes. */
   readonly rollbackOf?: string;
+  /** Set on a gray release: its values went to an overlay that only the selected instances apply (`changes` say what it overrides). */
+  readonly gray?: {
+    readonly id: string;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly steps?: readonly number[];
+    readonly stepMs?: number;
+  };
+  /** Set on the release that wrote a gray release's values for everyone. */
+  readonly promotes?: string;
+  /** Set on the record of an abandoned gray release (no changes: its overlay was removed). */
+  readonly abandons?: string;
   /** Set when the changes are bound to a lease that expires. */
   readonly ttlMs?: number;
   /** Set when the release applied a change request (`/dials/changes/<namespace>/<id>`): its id. */

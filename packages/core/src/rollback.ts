@@ -11,6 +11,14 @@ import type { Source } from './types.js';
  * an interrupted release, only the changes that were written are undone.
  */
 export async function rollbackPlan(source: Source, release: Release): Promise<KeyChange[]> {
+  // A gray release never wrote its keys: there is nothing to undo but its overlay.
+  const gray = release.gray?.id ?? release.abandons;
+  if (gray !== undefined) {
+    throw new DialsError(
+      'INVALID_ARGUMENT',
+      `Release ${release.id} ${release.gray ? 'is' : 'abandoned'} gray release ${gray}, which never wrote its keys: abandon it (dials gray abandon ${gray}), or roll back the release that promoted it. Nothing was written.`,
+    );
+  }
   const outside = release.changes.filter((c) => !inNamespace(c.key, release.namespace)).map((c) => c.key);
   if (outside.length > 0) {
     throw new DialsError(

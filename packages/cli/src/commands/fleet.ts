@@ -35,6 +35,9 @@ export const command = defineCommand({
     );
     ctx.out.result(fleet, () => {
       if (fleet.instances.length === 0) return [color.dim(`no live instance reports in ${fleet.namespace}`), ...outside].join('\n');
+      // The GRAY column only when some instance is on a gray release.
+      const grayIds = Object.keys(fleet.gray);
+      const grayCell = (i: (typeof fleet.instances)[number]) => (grayIds.length === 0 ? [] : [(i.gray ?? []).join(',') || '-']);
       const rows = fleet.instances.map((i) => [
         i.id,
         i.app,
@@ -44,15 +47,20 @@ export const command = defineCommand({
           .map(([k, v]) => `${k}=${v}`)
           .join(','),
         `${i.host}:${i.pid}`,
+        ...grayCell(i),
       ]);
       const refused = fleet.refused.map(
         (r) =>
           `${color.red('refused')} ${r.key}${r.raw === undefined ? '' : ` = ${JSON.stringify(r.raw)}`} by ${r.apps.join(', ')} (${r.instances.length} instance${r.instances.length === 1 ? '' : 's'}: ${r.instances.join(', ')}): ${r.message}`,
       );
+      const gray = Object.entries(fleet.gray).map(
+        ([id, on]) => `${color.cyan(`on gray release ${id}`)}: ${on.length} instance${on.length === 1 ? '' : 's'} (${on.join(', ')})`,
+      );
       const summary = color.dim(
         `${fleet.instances.length} instances, ${fleet.lagging.length} lagging, ${fleet.unhealthy.length} not ready, ${fleet.refused.length} keys refused, ${fleet.outsideReleases.length} written outside a release`,
       );
-      return [table(rows, ['INSTANCE', 'APP', 'STATUS', 'REVISION', 'LABELS', 'HOST']), ...refused, ...outside, summary].join('\n');
+      const headers = ['INSTANCE', 'APP', 'STATUS', 'REVISION', 'LABELS', 'HOST', ...(grayIds.length === 0 ? [] : ['GRAY'])];
+      return [table(rows, headers), ...gray, ...refused, ...outside, summary].join('\n');
     });
     return fleet.unhealthy.length > 0 || fleet.refused.length > 0 ? 1 : 0;
   },

@@ -54,7 +54,15 @@ export const command = defineCommand({
     };
     const releases = (await listReleases(source, namespace, { limit, onSkipped })).map((r) => shownRelease(ctx, r));
     const marks = (r: (typeof releases)[number]) =>
-      [r.state && r.state !== 'done' ? color.red(`[${r.state}]`) : '', r.forced ? color.yellow('[forced]') : ''].filter(Boolean).join(' ');
+      [
+        r.state && r.state !== 'done' ? color.red(`[${r.state}]`) : '',
+        r.forced ? color.yellow('[forced]') : '',
+        r.gray ? color.cyan(`[gray ${r.gray.id}]`) : '',
+        r.promotes ? color.cyan(`[promotes ${r.promotes}]`) : '',
+        r.abandons ? color.cyan(`[abandons ${r.abandons}]`) : '',
+      ]
+        .filter(Boolean)
+        .join(' ');
     ctx.out.result({ namespace, releases, ...(skipped.length > 0 ? { skipped } : {}) }, () =>
       releases.length === 0
         ? color.dim(`no releases in ${namespace}`)

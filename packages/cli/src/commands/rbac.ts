@@ -49,6 +49,7 @@ export function rolesFor(team: string): Role[] {
         { permission: 'readwrite', prefix: `/${flags}/`, why: 'the flags' },
         { permission: 'readwrite', prefix: `/dials/releases/${config}/`, why: "the config's releases (history, rollback)" },
         { permission: 'readwrite', prefix: `/dials/releases/${flags}/`, why: "the flags' releases" },
+        { permission: 'readwrite', prefix: `/dials/gray/${config}/`, why: 'gray releases of the config (set --gray, dials gray)' },
         { permission: 'readwrite', prefix: `/dials/in-progress/${config}`, why: 'marks a release of many keys while it is written' },
         { permission: 'readwrite', prefix: `/dials/in-progress/${flags}`, why: 'the same for the flags' },
         { permission: 'read', prefix: `/dials/schemas/${config}/`, why: "the apps' schemas, which check every write" },
@@ -73,6 +74,7 @@ export function rolesFor(team: string): Role[] {
       grants: [
         { permission: 'read', prefix: `/${config}/`, why: 'the config' },
         { permission: 'read', prefix: `/${flags}/`, why: 'the flags' },
+        { permission: 'read', prefix: `/dials/gray/${config}/`, why: 'the gray releases that may select it (by its labels)' },
         { permission: 'read', prefix: '/dials/in-progress/', why: 'releases being written, held until whole (names and counts only)' },
         { permission: 'readwrite', prefix: `/dials/instances/${config}/`, why: 'its presence report' },
         { permission: 'readwrite', prefix: `/dials/instances/${flags}/`, why: 'its flag usage report' },

@@ -12,6 +12,9 @@ import { describeSchema, registerSchema } from './schema-registry.js';
 /** One id per process: a process's config and flags report under the same id. */
 const PROCESS_ID = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
 
+/** The id this instance reports under (and is hashed by for a gray release's steps). */
+export const instanceIdOf = (options: DialsOptions<SchemaMap>): string => options.instanceId ?? PROCESS_ID;
+
 /**
  * A Dials instance's part in the fleet: its presence report and its schema in the registry. Made
  * only when reporting is on (by default for etcd sources); it never touches the read path.
@@ -29,7 +32,7 @@ export class FleetMember {
     this.reporter = new InstanceReporter(source, leases, {
       app: this.app,
       namespace: namespaceOf(prefixes[prefixes.length - 1]),
-      id: options.instanceId ?? PROCESS_ID,
+      id: instanceIdOf(options),
       prefixes,
       labels: { ...options.labels },
       ...(options.reportTtlMs === undefined ? {} : { ttlMs: options.reportTtlMs }),

@@ -27,6 +27,8 @@ export interface FleetStatus {
   readonly unhealthy: readonly string[];
   /** Refused keys, each with the instances that refuse it. */
   readonly refused: readonly RefusedAcrossFleet[];
+  /** Each gray release some instance applies, with those instances (ids). */
+  readonly gray: Readonly<Record<string, readonly string[]>>;
   /** Keys of the namespace last written outside any release (etcdctl, another client): best-effort, see `outsideReleases()`. */
   readonly outsideReleases: readonly OutsideRelease[];
   /** Reports that could not be read (and the releases or keys of the namespace, when the role may not read them). */
@@ -98,12 +100,18 @@ export async function fleetStatus(source: Source, namespace: string): Promise<Fl
       refused.set(r.key, entry);
     }
   }
+  const gray = new Map<string, string[]>();
+  for (const instance of instances) {
+    for (const id of Array.isArray(instance.gray) ? instance.gray : [])
+      gray.set(String(id), [...(gray.get(String(id)) ?? []), instance.id]);
+  }
   return {
     namespace,
     instances,
     lagging: instances.filter((i) => i.behind > 0).map((i) => i.id),
     unhealthy: instances.filter((i) => i.status !== 'ready' && i.status !== 'degraded').map((i) => i.id),
     refused: [...refused.values()].map((r) => ({ ...r, apps: [...r.apps] })),
+    gray: Object.fromEntries(gray),
     outsideReleases: outside,
     unreadable,
   };

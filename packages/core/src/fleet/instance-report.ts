@@ -40,6 +40,8 @@ export interface InstanceReport {
   readonly refused: readonly RefusedKey[];
   /** For flags: each flag's use in this process. */
   readonly flags?: Readonly<Record<string, FlagUsage>>;
+  /** The gray releases whose values it applies (ids; absent in reports of older versions). */
+  readonly gray?: readonly string[];
   readonly reportedAt: string;
 }
 
@@ -76,7 +78,7 @@ export class InstanceReporter {
   private closed = false;
   private failedOnce = false;
   /** The state to report; set by the owner. */
-  state: () => { revision: number; status: DialsStatus; refused: readonly RefusedKey[] } = () => ({
+  state: () => { revision: number; status: DialsStatus; refused: readonly RefusedKey[]; gray?: readonly string[] } = () => ({
     revision: 0,
     status: 'connecting',
     refused: [],
@@ -117,7 +119,7 @@ export class InstanceReporter {
 
   /** The report as it would be written now. */
   snapshot(): InstanceReport {
-    const { revision, status, refused } = this.state();
+    const { revision, status, refused, gray = [] } = this.state();
     const usage = this.usage?.();
     return {
       id: this.options.id,
@@ -132,6 +134,7 @@ export class InstanceReporter {
       revision,
       status,
       refused,
+      gray,
       ...(usage ? { flags: usage } : {}),
       reportedAt: new Date().toISOString(),
     };

@@ -16,6 +16,13 @@ interface Layer {
   early: { readonly paths: string[]; readonly raws: string[]; readonly decoded: Decoded[] } | undefined;
 }
 
+/** A value above every layer (a gray release's), and the key it was read from, for messages. */
+export interface OverlayValue {
+  readonly raw: string;
+  readonly key: string;
+  readonly binary?: boolean;
+}
+
 export interface ConfigStateOptions {
   readonly schema: SchemaMap;
   readonly secrets: readonly (string | RegExp)[];
@@ -25,6 +32,8 @@ export interface ConfigStateOptions {
   readonly onChanges: (changes: ConfigChange[]) => void;
   /** The set of refused keys changed. */
   readonly onRefused?: () => void;
+  /** A layer (not the overlay) applied a batch or a read: the highest revision the layers have applied. */
+  readonly onLayers?: (revision: number) => void;
 }
 
 /**
@@ -56,13 +65,16 @@ export class ConfigState {
 
   /** The raw values of each prefix, from general to specific: a path in a later layer wins. */
   private readonly layers: readonly Layer[];
+  /** Values above every layer, by path (see `applyOverlay`). */
+  private overlay: ReadonlyMap<string, OverlayValue> = new Map();
 
   constructor(
     prefixes: readonly string[],
     private readonly options: ConfigStateOptions,
   ) {
     this.layers = prefixes.map((prefix) => ({ prefix, data: new Map(), binary: new Set(), early: undefined }));
-    this.layerRevisions = prefixes.map(() => undefined);
+    // One more slot, for the overlay's revision.
+    this.layerRevisions = [...prefixes, ''].map(() => undefined);
     this.required = new Set(
       Object.keys(options.schema).filter((path) => !validate(options.schema[path] as StandardSchemaV1, undefined).ok),
     );
@@ -122,6 +134,15 @@ export class ConfigState {
   applyReset(index: number, range: RangeResult): void {
     const touched = this.replaceLayer(index, range);
     if (touched) this.recompute(touched, this.sourceRevision(index, range.revision), true);
+    this.layersMoved();
+  }
+
+  /** Tell `onLayers` how far the layers (not the overlay) have applied. */
+  private layersMoved(): void {
+    if (!this.options.onLayers) return;
+    let highest = 0;
+    for (let i = 0; i < this.layers.length; i++) highest = Math.max(highest, this.layerRevisions[i] ?? 0);
+    this.options.onLayers(highest);
   }
 
   /**
@@ -136,6 +157,7 @@ export class ConfigState {
       revision = this.sourceRevision(index, range.revision);
     }
     this.recompute(touched, revision);
+    this.layersMoved();
   }
 
   /** The changes of one revision in layer `index`. */
@@ -152,6 +174,24 @@ export class ConfigState {
       touched.push(path);
     }
     this.recompute(touched, this.sourceRevision(index, batch.revision));
+    this.layersMoved();
+  }
+
+  /**
+   * Replace the values that sit above every layer (the gray releases this instance is on), as of
+   * the overlay's `revision`, and apply what that changes as one revision. They are decoded and
+   * validated like any value and land in `values`, so reads cost the same with or without them.
+   */
+  applyOverlay(given: ReadonlyMap<string, OverlayValue>, revision: number): void {
+    // Interned as the layers' paths are: a path only the overlay has is then found by identity too.
+    const overlay = new Map<string, OverlayValue>();
+    for (const [path, value] of given) overlay.set(intern(path), value);
+    const touched = new Set<string>();
+    const differs = (a: OverlayValue, b: OverlayValue | undefined) => a.raw !== b?.raw || a.binary !== b.binary;
+    for (const [path, value] of this.overlay) if (differs(value, overlay.get(path))) touched.add(path);
+    for (const [path, value] of overlay) if (differs(value, this.overlay.get(path))) touched.add(path);
+    this.overlay = overlay;
+    this.recompute([...touched], this.sourceRevision(this.layers.length, revision), true);
   }
 
   /** Note what layer `index` last saw of the source; the source's revision is the highest of the layers'. */
@@ -204,7 +244,7 @@ export class ConfigState {
       // Decoded early only if it was this very path and value (the map keeps the read's order).
       const decoded = early && i < early.paths.length && early.paths[i] === path && early.raws[i] === raw ? early.decoded[i] : undefined;
       i++;
-      if (above.length > 0 && above.some((l) => l.data.has(path))) continue;
+      if ((above.length > 0 && above.some((l) => l.data.has(path))) || (this.overlay.size > 0 && this.overlay.has(path))) continue;
       try {
         const change = this.applyRaw(path, raw, layer, decoded);
         if (change) changes.push(change);
@@ -259,6 +299,11 @@ export class ConfigState {
   }
 
   private recomputePath(path: string): ConfigChange | undefined {
+    const over = this.overlay.size > 0 ? this.overlay.get(path) : undefined;
+    if (over) {
+      const prefix = over.key.slice(0, over.key.length - path.length);
+      return this.applyRaw(path, over.raw, { prefix, data: new Map(), binary: new Set(over.binary ? [path] : []), early: undefined });
+    }
     let raw: string | undefined;
     let layer: Layer | undefined;
     for (let i = this.layers.length - 1; i >= 0 && raw === undefined; i--) {
