@@ -1,27 +1,12 @@
 import type { ConfigChange } from '../dials-options.js';
 import { DialsError, messageOf } from '../errors.js';
 import type { SchemaMap, StandardSchemaV1 } from '../schema.js';
-import { holdsSecret, isSecretPath, redactRaw, shownValue } from '../secrets.js';
 import type { KeyValue, RangeResult, RefusedKey, WatchBatch } from '../types.js';
 import { isUnsafePath } from './config-tree.js';
-import { clipRaw, type Decoded, decodeValue, frozen, validate } from './decode.js';
-
-/** One prefix's raw values, by path relative to the prefix. */
-interface Layer {
-  readonly prefix: string;
-  data: Map<string, string>;
-  /** Paths whose raw value is not UTF-8 text (its bytes, one per character): refused, never decoded. */
-  binary: Set<string>;
-  /** Pages of the first read decoded while later pages were on their way (see `PrefixListener.page`), in key order. */
-  early: { readonly paths: string[]; readonly raws: string[]; readonly decoded: Decoded[] } | undefined;
-}
-
-/** A value above every layer (a gray release's), and the key it was read from, for messages. */
-export interface OverlayValue {
-  readonly raw: string;
-  readonly key: string;
-  readonly binary?: boolean;
-}
+import { type Decoded, decodeValue } from './decode.js';
+import { decodePage, intern, type Layer, newLayer, type OverlayValue, replaceData } from './layer-data.js';
+import { deletedRequired, invalidValue } from './refusals.js';
+import { defaultOf, requiredPaths, schemaOf } from './schema-rules.js';
 
 export interface ConfigStateOptions {
   readonly schema: SchemaMap;
@@ -35,6 +20,8 @@ export interface ConfigStateOptions {
   /** A layer (not the overlay) applied a batch or a read: the highest revision the layers have applied. */
   readonly onLayers?: (revision: number) => void;
 }
+
+export type { OverlayValue };
 
 /**
  * The values Dials serves, derived from the raw values of its layers: each path decoded and
@@ -72,30 +59,15 @@ export class ConfigState {
     prefixes: readonly string[],
     private readonly options: ConfigStateOptions,
   ) {
-    this.layers = prefixes.map((prefix) => ({ prefix, data: new Map(), binary: new Set(), early: undefined }));
+    this.layers = prefixes.map(newLayer);
     // One more slot, for the overlay's revision.
     this.layerRevisions = [...prefixes, ''].map(() => undefined);
-    this.required = new Set(
-      Object.keys(options.schema).filter((path) => !validate(options.schema[path] as StandardSchemaV1, undefined).ok),
-    );
+    this.required = requiredPaths(options.schema);
   }
 
   /** Decode a page of the first read now, while etcd sends the next; `applyReset` uses what still matches. */
   decodeEarly(index: number, kvs: readonly KeyValue[], offset: number): void {
-    const layer = this.layers[index] as Layer;
-    if (layer.data.size > 0) return;
-    // Offset 0 starts a read (the previous one may have failed part-way); a page that does not
-    // follow on from the pages before it ends early decoding for this read.
-    if (offset === 0) layer.early = { paths: [], raws: [], decoded: [] };
-    else if (layer.early?.paths.length !== offset) layer.early = undefined;
-    if (!layer.early) return;
-    const { paths, raws, decoded } = layer.early;
-    for (const kv of kvs) {
-      const path = intern(kv.key.slice(layer.prefix.length));
-      paths.push(path);
-      raws.push(kv.value);
-      decoded.push(decodeValue(kv.value, this.schemaOf(path)));
-    }
+    decodePage(this.layers[index] as Layer, kvs, offset, (path) => this.schemaOf(path));
   }
 
   /** Put `range` in place of layer `index`'s values: the paths that changed, or undefined for a first load (applied here). */
@@ -103,31 +75,10 @@ export class ConfigState {
     const layer = this.layers[index] as Layer;
     this.counters.resets++;
     this.loadedLayers.add(index);
-    const early = layer.data.size === 0 ? layer.early : undefined;
-    layer.early = undefined;
-    const next = new Map<string, string>();
-    const binary = new Set<string>();
-    const kvs = range.kvs;
-    for (let i = 0; i < kvs.length; i++) {
-      const kv = kvs[i] as KeyValue;
-      const known = early && i < early.paths.length && early.raws[i] === kv.value ? (early.paths[i] as string) : undefined;
-      const path = known ?? intern(kv.key.slice(layer.prefix.length));
-      next.set(path, kv.value);
-      if (kv.binary) binary.add(path);
-    }
-    const wasBinary = layer.binary;
-    layer.binary = binary;
-    if (layer.data.size === 0) {
-      // The first load: every path is new, nothing to diff, and each raw value is at hand.
-      layer.data = next;
-      this.applyLoaded(layer, this.sourceRevision(index, range.revision), early);
-      return undefined;
-    }
-    const touched: string[] = [];
-    for (const path of layer.data.keys()) if (!next.has(path)) touched.push(path);
-    for (const [path, raw] of next) if (layer.data.get(path) !== raw || binary.has(path) !== wasBinary.has(path)) touched.push(path);
-    layer.data = next;
-    return touched;
+    const replaced = replaceData(layer, range);
+    // The first load: every path is new, nothing to diff, and each raw value is at hand.
+    if (replaced.first) this.applyLoaded(layer, this.sourceRevision(index, range.revision), replaced.early);
+    return replaced.touched;
   }
 
   /** The whole content of layer `index` at `range.revision`: apply what differs from what it had. */
@@ -316,7 +267,7 @@ export class ConfigState {
       if (!this.appliedRaw.has(path)) return undefined;
       const previous = this.values.get(path);
       this.appliedRaw.delete(path);
-      const fallback = this.defaultOf(path);
+      const fallback = defaultOf(this.options.schema, path);
       if (fallback === undefined) this.values.delete(path);
       else this.values.set(path, fallback);
       return { path, type: 'delete', value: fallback, previous };
@@ -333,15 +284,9 @@ export class ConfigState {
       return undefined;
     }
     if (this.refused.get(path)?.reason === 'deleted') return undefined;
-    const shown = this.shown(path, this.appliedRaw.get(path) as string);
-    this.refuse({ path, key, reason: 'deleted', message: 'deleted, but the schema requires a value (no default)', kept: true });
-    this.options.report(
-      new DialsError(
-        'INVALID_VALUE',
-        `Config key ${key} was deleted, but its schema requires a value (it has no default): the last good value ${shown} stays in force. Set it again, or give the schema a default or .optional().`,
-        { key },
-      ),
-    );
+    const { refusal, error } = deletedRequired(path, key, this.appliedRaw.get(path) as string, this.options.secrets);
+    this.refuse(refusal);
+    this.options.report(error);
     return undefined;
   }
 
@@ -356,28 +301,16 @@ export class ConfigState {
       ? { ok: false, issues: [{ path: [], message: 'the value is not UTF-8 text' }] }
       : (early ?? decodeValue(raw, this.schemaOf(path)));
     if (!decoded.ok) {
-      const key = layer.prefix + path;
-      const issues = decoded.issues.map((i) => `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
-      const secret = holdsSecret(path, raw, this.options.secrets);
-      const show = (text: string) => this.shown(path, text);
-      const kept = this.appliedRaw.has(path)
-        ? `the last good value ${show(this.appliedRaw.get(path) as string)} stays in force`
-        : 'the key stays unset';
-      this.options.report(
-        new DialsError('INVALID_VALUE', `Config value at ${key} failed its schema (${issues}): got ${show(raw)}; ${kept}.`, {
-          key,
-          raw: secret ? undefined : raw,
-          issues: decoded.issues,
-        }),
-      );
-      this.refuse({
+      const { refusal, error } = invalidValue(
         path,
-        key,
-        reason: 'invalid',
-        message: issues,
-        kept: this.appliedRaw.has(path),
-        ...(isSecretPath(path, this.options.secrets) ? {} : { raw: clipRaw(redactRaw(path, raw, this.options.secrets)) }),
-      });
+        layer.prefix + path,
+        raw,
+        decoded.issues,
+        this.appliedRaw.get(path),
+        this.options.secrets,
+      );
+      this.options.report(error);
+      this.refuse(refusal);
       return undefined;
     }
     if (isUnsafePath(path)) {
@@ -395,40 +328,15 @@ export class ConfigState {
     return { path, type: 'put', value: decoded.value, previous };
   }
 
-  private shown(path: string, raw: string): string {
-    return shownValue(path, raw, this.options.secrets);
-  }
-
-  private defaultOf(path: string): unknown {
-    const schema = this.schemaOf(path);
-    if (!schema) return undefined;
-    const result = validate(schema, undefined);
-    if (!result.ok) return undefined;
-    const fixed = frozen(result.value);
-    return fixed.ok ? fixed.value : undefined;
-  }
-
-  /** The schema of `path`: an own property only, so a path named `constructor` or `toString` has none. */
   schemaOf(path: string): StandardSchemaV1 | undefined {
-    return Object.hasOwn(this.options.schema, path) ? this.options.schema[path] : undefined;
+    return schemaOf(this.options.schema, path);
   }
 
   /** Schema defaults (`z.number().default(5)`) stand in for keys that are not set. */
   applyDefaults(): void {
     for (const path of Object.keys(this.options.schema)) {
-      const fallback = this.defaultOf(path);
+      const fallback = defaultOf(this.options.schema, path);
       if (fallback !== undefined) this.values.set(path, fallback);
     }
   }
-}
-
-/**
- * The canonical (internalized) copy of a string, so that `get('database/port')` with a literal
- * finds its key by identity. Why this shape, measured: docs/benchmarks.md ("dials.get", "Start-up").
- */
-function intern(text: string): string {
-  const holder = Object.create(null) as Record<string, 0>;
-  holder[text] = 0;
-  for (const key in holder) return key;
-  return text;
 }
