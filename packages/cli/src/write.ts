@@ -1,7 +1,7 @@
 import { type KeyChange, namespaceOf, publishKeys, type Release } from '@dials/core';
 import { shownRelease } from './args.js';
 import type { Context, OptionTable } from './command.js';
-import { color, progress } from './output.js';
+import { color, progress, stderrLine } from './output.js';
 
 /** What every writing command records in its release. */
 export const RELEASE_OPTIONS = {
@@ -58,4 +58,10 @@ export function printRelease(ctx: Context, release: Release): void {
     ? `\n${color.yellow('forced past:')} ${release.forced.refused.map((r) => `${r.key} (${r.apps.join(', ')}: ${r.message})`).join('; ')}`
     : '';
   ctx.out.result({ release: shownRelease(ctx, release), changed: true }, () => `${color.green('✓')} ${describeRelease(release)}${forced}`);
+  if (release.unchecked) {
+    const where = release.unchecked.map((n) => `/dials/schemas/${n}/`).join(', ');
+    stderrLine(
+      `${color.yellow('warning:')} not checked against the apps' schemas: this etcd user may not read ${where} (grant it: dials rbac)`,
+    );
+  }
 }

@@ -1,7 +1,7 @@
 import { capability } from './capabilities.js';
 import type { PublishChange } from './dials-options.js';
 import { asDialsError, DialsError } from './errors.js';
-import { checkWrites, describeRefusals } from './fleet/schema-check.js';
+import { checkWritesReport, describeRefusals } from './fleet/schema-check.js';
 import { markInProgress } from './in-progress.js';
 import { decodeValue } from './internal/decode.js';
 import { failed, replacePlan, writePlan } from './release-plan.js';
@@ -187,7 +187,10 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
   };
   if (list.length === 0) return { ...base, id: '', revision: 0, changes: [] };
   // The apps' own schemas guard the write: a refusal names the key and the apps, and nothing is written.
-  const refused = await checkWrites(source, list);
+  const { refusals: refused, unreadable } = await checkWritesReport(source, list);
+  // Schemas the writer may not read, in the release's namespace or below it, checked nothing: the release says so.
+  const unchecked = unreadable.filter((n) => namespace === 'default' || n === namespace || n.startsWith(`${namespace}/`));
+  if (unchecked.length > 0) base = { ...base, unchecked };
   if (refused.length > 0 && !options.force) {
     throw new DialsError(
       'INVALID_VALUE',

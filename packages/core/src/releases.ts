@@ -49,6 +49,11 @@ export interface Release {
   readonly ttlMs?: number;
   /** Set when the publish was forced past the apps' schemas: what they refused. */
   readonly forced?: { readonly refused: readonly { readonly key: string; readonly apps: readonly string[]; readonly message: string }[] };
+  /**
+   * Set when the writer may not read the apps' schemas registered for these namespaces (the
+   * release's own or below it): the changes were not checked against them.
+   */
+  readonly unchecked?: readonly string[];
 }
 
 /** `/config/shop/dev/` → `config/shop/dev`: a prefix without its outer slashes names its releases. */

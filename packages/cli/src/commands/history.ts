@@ -54,7 +54,13 @@ export const command = defineCommand({
     };
     const releases = (await listReleases(source, namespace, { limit, onSkipped })).map((r) => shownRelease(ctx, r));
     const marks = (r: (typeof releases)[number]) =>
-      [r.state && r.state !== 'done' ? color.red(`[${r.state}]`) : '', r.forced ? color.yellow('[forced]') : ''].filter(Boolean).join(' ');
+      [
+        r.state && r.state !== 'done' ? color.red(`[${r.state}]`) : '',
+        r.forced ? color.yellow('[forced]') : '',
+        r.unchecked ? color.yellow('[unchecked]') : '',
+      ]
+        .filter(Boolean)
+        .join(' ');
     ctx.out.result({ namespace, releases, ...(skipped.length > 0 ? { skipped } : {}) }, () =>
       releases.length === 0
         ? color.dim(`no releases in ${namespace}`)
