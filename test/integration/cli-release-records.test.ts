@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { runDials, runJson } from '../helpers/cli.js';
 import { rawClient, uniquePrefix } from '../helpers/keys.js';
@@ -113,5 +114,40 @@ describe('dials history with malformed records', () => {
     expect(rollback.code).toBe(1);
     expect(rollback.stderr).toContain('cannot be read: id is not text');
     expect(await state()).toEqual(before);
+  });
+});
+
+describe('secrets in records', () => {
+  it('are left out with a salted scrypt digest; rollback restores the secret from etcd history; an old SHA-256 record still rolls back', async () => {
+    const { dev, devNs } = team();
+    const key = `${dev}db/password`;
+    const set = async (value: string) => (await json('set', key, value, '--string', '--namespace', devNs)).data.release.id as string;
+    await set('s3cret-one');
+    const id = await set('s3cret-two');
+    await set('s3cret-one');
+    const again = await set('s3cret-two');
+    const record = async (release: string) => JSON.parse((await etcd.get(`/dials/releases/${devNs}/${release}`).string()) as string);
+    const stored = JSON.stringify(await etcd.getAll().prefix(`/dials/releases/${devNs}/`).strings());
+    expect(stored).not.toContain('s3cret');
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    expect(stored).not.toContain(sha('s3cret-one'));
+    const change = (await record(id)).changes[0];
+    expect(change).toMatchObject({ before: '<redacted>', after: '<redacted>', digests: { before: expect.stringMatching(/^scrypt\$/) } });
+    expect(change.digests.after).not.toBe((await record(again)).changes[0].digests.after); // salted: equal values, different digests
+
+    // A record from before digests were salted (plain SHA-256) rolls back as it did.
+    const old = await record(again);
+    old.changes[0].digests = { before: sha('s3cret-one'), after: sha('s3cret-two') };
+    await etcd.put(`/dials/releases/${devNs}/${again}`).value(JSON.stringify(old));
+    const undone = await dials('rollback', again, '--namespace', devNs, '--yes');
+    expect(undone.code, undone.stderr).toBe(0);
+    expect(await etcd.get(key).string()).toBe('s3cret-one');
+
+    // Rolling back `id` (one → two) after that: the old value is read from etcd's history and checked against the scrypt digest.
+    await set('s3cret-two');
+    const rolled = await dials('rollback', id, '--namespace', devNs, '--yes');
+    expect(rolled.code, rolled.stderr).toBe(0);
+    expect(rolled.stdout + rolled.stderr).not.toContain('s3cret');
+    expect(await etcd.get(key).string()).toBe('s3cret-one');
   });
 });
