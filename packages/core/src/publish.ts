@@ -187,10 +187,8 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
   };
   if (list.length === 0) return { ...base, id: '', revision: 0, changes: [] };
   // The apps' own schemas guard the write: a refusal names the key and the apps, and nothing is written.
-  const { refusals: refused, unreadable } = await checkWritesReport(source, list);
-  // Schemas the writer may not read, in the release's namespace or below it, checked nothing: the release says so.
-  const unchecked = unreadable.filter((n) => namespace === 'default' || n === namespace || n.startsWith(`${namespace}/`));
-  if (unchecked.length > 0) base = { ...base, unchecked };
+  const { refusals: refused, unchecked } = await checkWritesReport(source, list, namespace);
+  if (unchecked.length > 0) base = { ...base, unchecked }; // schemas the writer may not read: the release says so
   if (refused.length > 0 && !options.force) {
     throw new DialsError(
       'INVALID_VALUE',

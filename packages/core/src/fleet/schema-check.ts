@@ -80,6 +80,11 @@ export interface WriteCheck {
   readonly refusals: SchemaRefusal[];
   /** Namespaces (of the written keys) whose registered schemas the user may not read: not checked against them. */
   readonly unreadable: string[];
+  /**
+   * Of those, the release's namespace and the ones below it (all, without one). Those above it are
+   * left out: the roles `dials rbac` prints grant one team's namespace, not the ones above.
+   */
+  readonly unchecked: string[];
 }
 
 /**
@@ -93,9 +98,9 @@ export async function checkWrites(source: Source, changes: readonly Write[]): Pr
 }
 
 /** `checkWrites`, and the namespaces it could not check because the user may not read their schemas. */
-export async function checkWritesReport(source: Source, changes: readonly Write[]): Promise<WriteCheck> {
+export async function checkWritesReport(source: Source, changes: readonly Write[], releaseNamespace = 'default'): Promise<WriteCheck> {
   const targets = changes.filter((c) => !c.key.startsWith('/dials/'));
-  if (targets.length === 0) return { refusals: [], unreadable: [] };
+  if (targets.length === 0) return { refusals: [], unreadable: [], unchecked: [] };
   // The namespaces a key can lie in (apps name theirs by their prefix): each directory above it, at any depth.
   const namespaces = new Set<string>();
   for (const change of targets) {
@@ -138,7 +143,8 @@ export async function checkWritesReport(source: Source, changes: readonly Write[
       refusals.set(id, entry);
     }
   }
-  return { refusals: [...refusals.values()], unreadable };
+  const within = (n: string) => releaseNamespace === 'default' || n === releaseNamespace || n.startsWith(`${releaseNamespace}/`);
+  return { refusals: [...refusals.values()], unreadable, unchecked: unreadable.filter(within) };
 }
 
 /** One line per refusal, for an error: `/config/shop/prod/db/port = "abc" refused by shop, billing: not a number`. */
