@@ -1,5 +1,5 @@
 import { INSTANCES_PREFIX, type InstanceReport, type Source } from '@dials/core';
-import { color, visible } from './output.js';
+import { color } from './output.js';
 
 /** A running instance that does not apply what etcd holds for a key: it keeps its last good value. */
 export interface HeldBy {
@@ -31,11 +31,11 @@ export async function heldBy(source: Source, key: string): Promise<HeldBy[]> {
   return out;
 }
 
-/** For stderr: which apps keep another value than etcd's, and why. */
+/** For stderr (through stderrLine, which escapes what the apps reported): which apps keep another value than etcd's, and why. */
 export function heldNote(key: string, held: readonly HeldBy[]): string {
   const apps = [...new Set(held.map((h) => h.app))].join(', ');
   const first = held[0] as HeldBy;
   const what = first.reason === 'invalid' ? 'this value' : `its ${first.reason === 'deleted' ? 'deletion' : 'absence'}`;
   const count = `${held.length} running instance${held.length === 1 ? '' : 's'}`;
-  return `${color.yellow('note:')} ${visible(apps)} (${count}) refuse${held.length === 1 ? 's' : ''} ${what} and keep${held.length === 1 ? 's' : ''} the last good value of ${visible(key)}: ${visible(first.message)} (see dials fleet)\n`;
+  return `${color.yellow('note:')} ${apps} (${count}) refuse${held.length === 1 ? 's' : ''} ${what} and keep${held.length === 1 ? 's' : ''} the last good value of ${key}: ${first.message} (see dials fleet)`;
 }

@@ -39,16 +39,27 @@ export interface Output {
   line(text: string): void;
 }
 
+/** The escapes `color` emits: bold, dim, red, green, yellow, cyan and the reset. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching our own escapes is the point
+const OWN_COLOURS = /^\u001b\[(?:0|1|2|31|32|33|36)m$/;
+
 /**
  * Text for a terminal: control characters that a key, value, author or message could carry
- * (`ESC]…` sets the title, `ESC[2J` clears the screen, a bare `CR` overwrites a line) are shown as
- * `\xNN`. Only our own colours (`ESC[<n>m`) and newlines and tabs pass.
+ * (`ESC]…` sets the title, `ESC[2J` clears the screen, `ESC[8m` hides text, a bare `CR` overwrites
+ * a line) are shown as `\xNN`. Only the colours `color` emits pass, and only while it emits them
+ * (stdout on a terminal, no NO_COLOR); newlines and tabs pass. A value that holds one of those
+ * colour codes can change a colour, nothing more.
  */
 export function visible(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   return text.replace(/\u001b\[[0-9;]*m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (match) =>
-    match.length > 1 ? match : `\\x${(match.codePointAt(0) as number).toString(16).padStart(2, '0')}`,
+    tty && OWN_COLOURS.test(match) ? match : `\\x${(match.codePointAt(0) as number).toString(16).padStart(2, '0')}${match.slice(1)}`,
   );
+}
+
+/** A line on stderr (warnings, previews, what was skipped), shown as `visible` shows it. */
+export function stderrLine(text: string): void {
+  process.stderr.write(`${visible(text)}\n`);
 }
 
 export function makeOutput(json: boolean): Output {

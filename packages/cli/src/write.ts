@@ -2,7 +2,7 @@ import { type GrayOptions, grayRelease, type KeyChange, namespaceOf, publishKeys
 import { shownRelease } from './args.js';
 import type { Context, OptionTable } from './command.js';
 import { labelText, stepsText } from './gray-options.js';
-import { color, progress } from './output.js';
+import { color, progress, stderrLine } from './output.js';
 import { draftInstead, needsApproval } from './requests.js';
 
 /** What every writing command records in its release. */
@@ -88,4 +88,10 @@ export function printRelease(ctx: Context, release: Release, extra: Record<strin
     { release: shownRelease(ctx, release), changed: true, ...extra },
     () => `${color.green('✓')} ${describeRelease(release)}${request}${forced}${next}`,
   );
+  if (release.unchecked) {
+    const where = release.unchecked.map((n) => `/dials/schemas/${n}/`).join(', ');
+    stderrLine(
+      `${color.yellow('warning:')} not checked against the apps' schemas: this etcd user may not read ${where} (grant it: dials rbac)`,
+    );
+  }
 }

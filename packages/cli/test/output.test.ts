@@ -45,3 +45,28 @@ describe('helpers', () => {
     ).toBe('a    bb\nccc  d');
   });
 });
+
+describe('visible', () => {
+  it('passes only the colours `color` emits, and only while it emits them; every other escape is shown', async () => {
+    const plain = await import('../src/output.js');
+    // Colours are off here (stdout is not a terminal): no escape passes, ours neither.
+    expect(plain.visible('\u001b[31mred\u001b[0m \u001b[8mhidden\r')).toBe('\\x1b[31mred\\x1b[0m \\x1b[8mhidden\\x0d');
+    vi.resetModules();
+    const wasTTY = process.stdout.isTTY;
+    const noColor = process.env.NO_COLOR;
+    process.stdout.isTTY = true;
+    delete process.env.NO_COLOR;
+    try {
+      const { color, visible } = await import('../src/output.js');
+      const ours = color.red('red');
+      expect(ours).toBe('\u001b[31mred\u001b[0m');
+      expect(visible(`${ours} ${color.dim('d')} \u001b[8mhidden \u001b[1;31mx \u001b]0;title\u0007`)).toBe(
+        `${ours} \u001b[2md\u001b[0m \\x1b[8mhidden \\x1b[1;31mx \\x1b]0;title\\x07`,
+      );
+    } finally {
+      process.stdout.isTTY = wasTTY;
+      if (noColor !== undefined) process.env.NO_COLOR = noColor;
+      vi.resetModules();
+    }
+  });
+});

@@ -2,7 +2,7 @@ import { capability } from './capabilities.js';
 import { approvalGate, type ChangeRequestLink } from './delivery/approval-gate.js';
 import type { PublishChange } from './dials-options.js';
 import { asDialsError, DialsError } from './errors.js';
-import { checkWrites, describeRefusals } from './fleet/schema-check.js';
+import { checkWritesReport, describeRefusals } from './fleet/schema-check.js';
 import { markInProgress } from './in-progress.js';
 import { decodeValue } from './internal/decode.js';
 import { failed, replacePlan, writePlan } from './release-plan.js';
@@ -195,7 +195,8 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
   if (list.length === 0) return { ...base, id: '', revision: 0, changes: [] };
   await approvalGate(source, namespace, list, before, options.changeRequest);
   // The apps' own schemas guard the write: a refusal names the key and the apps, and nothing is written.
-  const refused = await checkWrites(source, list);
+  const { refusals: refused, unchecked } = await checkWritesReport(source, list, namespace);
+  if (unchecked.length > 0) base = { ...base, unchecked }; // schemas the writer may not read: the release says so
   if (refused.length > 0 && !options.force) {
     throw new DialsError(
       'INVALID_VALUE',

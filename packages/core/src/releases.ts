@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { DialsError, messageOf } from './errors.js';
 import { holdsSecret, REDACTED } from './secrets.js';
 import type { KeyValue, Source } from './types.js';
@@ -16,7 +16,11 @@ export interface ReleaseChange {
   readonly before?: string;
   /** The value after, likewise. */
   readonly after?: string;
-  /** For the values left out (secrets, large values): their SHA-256, so that rollback can check what etcd's history holds. */
+  /**
+   * For the values left out, so that rollback and resume can check what etcd holds: a secret's as
+   * `scrypt$N$r$p$<salt>$<hash>` (a random salt per digest, slow to guess); a large value's SHA-256
+   * (hex). Records written before secrets were salted hold SHA-256 for secrets too; both are read.
+   */
   readonly digests?: { readonly before?: string; readonly after?: string };
   /** Which sides are not UTF-8 text: their bytes, one per character (as `KeyValue.binary`). */
   readonly binary?: { readonly before?: boolean; readonly after?: boolean };
@@ -64,6 +68,11 @@ export interface Release {
   readonly approvers?: readonly string[];
   /** Set when the publish was forced past the apps' schemas: what they refused. */
   readonly forced?: { readonly refused: readonly { readonly key: string; readonly apps: readonly string[]; readonly message: string }[] };
+  /**
+   * Set when the writer may not read the apps' schemas registered for these namespaces (the
+   * release's own or below it): the changes were not checked against them.
+   */
+  readonly unchecked?: readonly string[];
 }
 
 /** `/config/shop/dev/` → `config/shop/dev`: a prefix without its outer slashes names its releases. */
@@ -93,12 +102,41 @@ export function newPlanKey(namespace: string): string {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/**
+ * scrypt's cost for a secret's digest: 32 MiB and tens of milliseconds a guess, where SHA-256 takes
+ * nanoseconds, so a reader of `/dials/releases/` cannot test password guesses against a record
+ * offline at any useful rate; the random salt makes each digest a separate search.
+ */
+const SCRYPT = { N: 32_768, r: 8, p: 1 } as const;
+/** The most a digest read from a record may ask for: a forged record must not make a rollback hang. */
+const SCRYPT_LIMITS = { N: 65_536, r: 16, p: 4 } as const;
+const scryptMemory = (N: number, r: number) => 128 * N * r + 1024 * 1024;
+
+function secretDigest(value: string): string {
+  const { N, r, p } = SCRYPT;
+  const salt = randomBytes(16);
+  const hash = scryptSync(value, salt, 32, { N, r, p, maxmem: scryptMemory(N, r) });
+  return `scrypt$${N}$${r}$${p}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
+}
+
+/** Whether `value` has `digest`: a salted scrypt digest, or (large values, older records) a plain SHA-256. */
+function hasDigest(value: string, digest: string): boolean {
+  if (!digest.startsWith('scrypt$')) return sha256(value) === digest;
+  const [, n, r, p, salt, hash] = digest.split('$');
+  const [N, R, P] = [Number(n), Number(r), Number(p)];
+  const expected = Buffer.from(hash ?? '', 'base64url');
+  const sane = Number.isInteger(Math.log2(N)) && N >= 2 && N <= SCRYPT_LIMITS.N && Number.isInteger(R) && R >= 1 && R <= SCRYPT_LIMITS.r;
+  if (!sane || !Number.isInteger(P) || P < 1 || P > SCRYPT_LIMITS.p || expected.length < 16 || expected.length > 64) return false;
+  const got = scryptSync(value, Buffer.from(salt ?? '', 'base64url'), expected.length, { N, r: R, p: P, maxmem: scryptMemory(N, R) });
+  return timingSafeEqual(got, expected);
+}
+
 /** Values over this size are left out of records (with their digest): a bulk import of large values keeps small records. */
 const LARGE_VALUE = 64 * 1024;
 
 /**
  * A change as a record holds it. Secrets (a secret key, field or URL password) are left out as
- * `<redacted>`, values over 64 KiB as `<omitted: N bytes>`, each with its SHA-256.
+ * `<redacted>` with a salted scrypt digest, values over 64 KiB as `<omitted: N bytes>` with their SHA-256.
  */
 export function recordedChange(
   key: string,
@@ -115,11 +153,12 @@ function leftOut(key: string, before: string | undefined, after: string | undefi
   const large = (before?.length ?? 0) > LARGE_VALUE || (after?.length ?? 0) > LARGE_VALUE;
   if (!secret && !large) return { key, before, after };
   const marker = (value: string) => (secret ? REDACTED : `<omitted: ${Buffer.byteLength(value)} bytes>`);
+  const digest = secret ? secretDigest : sha256;
   return {
     key,
     ...(before === undefined ? {} : { before: marker(before) }),
     ...(after === undefined ? {} : { after: marker(after) }),
-    digests: { ...(before === undefined ? {} : { before: sha256(before) }), ...(after === undefined ? {} : { after: sha256(after) }) },
+    digests: { ...(before === undefined ? {} : { before: digest(before) }), ...(after === undefined ? {} : { after: digest(after) }) },
   };
 }
 
@@ -127,7 +166,7 @@ function leftOut(key: string, before: string | undefined, after: string | undefi
 export function matches(change: ReleaseChange, side: 'before' | 'after', value: string | undefined): boolean {
   if (!change.digests) return change[side] === value;
   const digest = change.digests[side];
-  return digest === undefined ? value === undefined : value !== undefined && sha256(value) === digest;
+  return digest === undefined ? value === undefined : value !== undefined && hasDigest(value, digest);
 }
 
 /**

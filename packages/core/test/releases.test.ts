@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DialsError } from '../src/errors.js';
 import { memorySource } from '../src/memory-source.js';
 import { publishKeys } from '../src/publish.js';
-import { getRelease, listReleases, RELEASES_PREFIX, type Release } from '../src/releases.js';
+import { getRelease, listReleases, matches, RELEASES_PREFIX, type Release, type ReleaseChange } from '../src/releases.js';
 import { rollbackRelease } from '../src/rollback.js';
 import { REDACTED } from '../src/secrets.js';
 import type { Source } from '../src/types.js';
@@ -90,6 +91,35 @@ describe('release records', () => {
     await rollbackRelease(source, release);
     expect((await source.get('/c/db/password'))?.value).toBe('"old-pw"');
     expect((await source.get('/c/database'))?.value).toBe('{"host":"a","password":"pw1"}');
+  });
+
+  it("keep a secret's digest salted and slow (scrypt), and still read the SHA-256 digests of older records", async () => {
+    const source = memorySource({ initial: { '/c/db/password': '"old-pw"' } });
+    const first = await publishKeys(source, [{ key: '/c/db/password', after: '"pw"' }]);
+    await publishKeys(source, [{ key: '/c/db/password', after: '"old-pw"' }]);
+    const second = await publishKeys(source, [{ key: '/c/db/password', after: '"pw"' }]);
+    const [a, b] = [first.changes[0]?.digests?.after, second.changes[0]?.digests?.after];
+    expect(a).toMatch(/^scrypt\$32768\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
+    expect(a).not.toBe(b); // the same value, a different salt: no two records can be compared
+    expect(a).not.toContain(createHash('sha256').update('"pw"').digest('hex'));
+    const change = first.changes[0] as ReleaseChange;
+    expect(matches(change, 'after', '"pw"')).toBe(true);
+    expect(matches(change, 'after', '"guess"')).toBe(false);
+    // A record written before digests were salted: plain SHA-256, hex.
+    const old: ReleaseChange = {
+      key: '/c/db/password',
+      after: REDACTED,
+      digests: { after: createHash('sha256').update('"pw"').digest('hex') },
+    };
+    expect(matches(old, 'after', '"pw"')).toBe(true);
+    expect(matches(old, 'after', '"guess"')).toBe(false);
+    // A forged digest that asks for an absurd cost is a mismatch, at once, not a hang.
+    const forged = (a as string).replace('scrypt$32768$', 'scrypt$1073741824$');
+    expect(matches({ ...change, digests: { after: forged } }, 'after', '"pw"')).toBe(false);
+    // Large values (left out for size, not secrecy) keep a fast SHA-256.
+    const large = 'x'.repeat(70_000);
+    const big = await publishKeys(source, [{ key: '/c/blob', after: large }]);
+    expect(big.changes[0]?.digests?.after).toBe(createHash('sha256').update(large).digest('hex'));
   });
 
   it('a forged record naming a key outside its namespace is refused, and nothing is written', async () => {

@@ -4,7 +4,7 @@ import { decode, need, withSlash } from '../args.js';
 import { defineCommand } from '../command.js';
 import { nestedDocument, unfaithfulValues } from '../formats/document.js';
 import { formatEnv } from '../formats/env.js';
-import { color, UsageError } from '../output.js';
+import { color, stderrLine, UsageError } from '../output.js';
 
 const FORMATS = ['json', 'yaml', 'env'];
 
@@ -48,8 +48,8 @@ export const command = defineCommand({
     }
     const lossy = unfaithfulValues(entries);
     if (lossy.length > 0)
-      process.stderr.write(
-        `${color.yellow('warning:')} import splits a JSON object into a key per leaf and skips null, so these keys will not come back as they are: ${lossy.join(', ')} (--format env keeps them)\n`,
+      stderrLine(
+        `${color.yellow('warning:')} import splits a JSON object into a key per leaf and skips null, so these keys will not come back as they are: ${lossy.join(', ')} (--format env keeps them)`,
       );
     const document = nestedDocument(entries);
     if (ctx.out.json) process.stdout.write(`${JSON.stringify(document)}\n`);

@@ -2,7 +2,7 @@ import { REDACTED } from '@dials/core';
 import { decode, need, shown } from '../args.js';
 import { defineCommand } from '../command.js';
 import { heldBy, heldNote } from '../held.js';
-import { color } from '../output.js';
+import { color, stderrLine } from '../output.js';
 
 export const command = defineCommand({
   usage: 'dials get KEY',
@@ -13,7 +13,7 @@ export const command = defineCommand({
     const source = await ctx.source();
     // Running apps that refused etcd's value (or its deletion) still serve their last good one: say so.
     const [kv, held] = await Promise.all([source.get(key), heldBy(source, key)]);
-    if (held.length > 0 && !ctx.out.json) process.stderr.write(heldNote(key, held));
+    if (held.length > 0 && !ctx.out.json) stderrLine(heldNote(key, held));
     const heldField = held.length > 0 ? { heldBy: held } : {};
     if (!kv) {
       ctx.out.result({ key, found: false, ...heldField }, () => `${color.red('not found:')} ${key}`);

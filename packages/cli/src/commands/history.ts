@@ -1,7 +1,7 @@
 import { listReleases, namespaceOf, RELEASES_PREFIX, type Source } from '@dials/core';
 import { decode, shownRelease } from '../args.js';
 import { defineCommand } from '../command.js';
-import { color, table, UsageError, visible } from '../output.js';
+import { color, stderrLine, table, UsageError } from '../output.js';
 
 /** Every namespace that has releases, with how many and when the last one was made. */
 async function namespaces(source: Source): Promise<{ namespace: string; releases: number; latest: string }[]> {
@@ -50,7 +50,7 @@ export const command = defineCommand({
     const skipped: { key: string; reason: string }[] = [];
     const onSkipped = (key: string, reason: string) => {
       skipped.push({ key, reason });
-      process.stderr.write(`${color.yellow('skipped:')} ${visible(key)}: ${visible(reason)}\n`);
+      stderrLine(`${color.yellow('skipped:')} ${key}: ${reason}`);
     };
     const releases = (await listReleases(source, namespace, { limit, onSkipped })).map((r) => shownRelease(ctx, r));
     const marks = (r: (typeof releases)[number]) =>
@@ -60,6 +60,7 @@ export const command = defineCommand({
         r.gray ? color.cyan(`[gray ${r.gray.id}]`) : '',
         r.promotes ? color.cyan(`[promotes ${r.promotes}]`) : '',
         r.abandons ? color.cyan(`[abandons ${r.abandons}]`) : '',
+        r.unchecked ? color.yellow('[unchecked]') : '',
       ]
         .filter(Boolean)
         .join(' ');

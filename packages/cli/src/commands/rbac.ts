@@ -53,6 +53,7 @@ export function rolesFor(team: string): Role[] {
         { permission: 'readwrite', prefix: `/dials/in-progress/${config}`, why: 'marks a release of many keys while it is written' },
         { permission: 'readwrite', prefix: `/dials/in-progress/${flags}`, why: 'the same for the flags' },
         { permission: 'read', prefix: `/dials/schemas/${config}/`, why: "the apps' schemas, which check every write" },
+        { permission: 'read', prefix: `/dials/schemas/${flags}/`, why: 'schemas registered over the flags, likewise' },
         { permission: 'read', prefix: `/dials/instances/${config}/`, why: 'the fleet (dials fleet)' },
         { permission: 'read', prefix: `/dials/instances/${flags}/`, why: "the flags' fleet and usage" },
         { permission: 'read', prefix: `/dials/flag-usage/${flags}/`, why: 'when each flag was last evaluated (flags stale)' },

@@ -1,6 +1,6 @@
 import { need, pathScope } from '../args.js';
 import { defineCommand } from '../command.js';
-import { color, UsageError } from '../output.js';
+import { color, stderrLine, UsageError } from '../output.js';
 import { confirm } from '../prompt.js';
 import { namespaceFor, RELEASE_OPTIONS, write } from '../write.js';
 
@@ -36,7 +36,7 @@ export const command = defineCommand({
         throw new UsageError(
           `rm -r ${key} would delete ${keys.length} keys; not on a terminal, so pass --yes to delete them:\n  ${sample}${more}`,
         );
-      process.stderr.write(`rm -r ${key} deletes ${keys.length} keys:\n  ${sample}${more}\n`);
+      stderrLine(`rm -r ${key} deletes ${keys.length} keys:\n  ${sample}${more}`);
       if (!(await confirm(`Delete these ${keys.length} keys?`))) {
         ctx.out.result({ deleted: 0 }, () => color.dim('nothing deleted'));
         return 1;

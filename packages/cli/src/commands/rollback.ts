@@ -1,7 +1,7 @@
 import { getRelease, namespaceOf, type Release, rollbackPlan, rollbackRelease, shownValue } from '@dials/core';
 import { need } from '../args.js';
 import { defineCommand } from '../command.js';
-import { color, UsageError } from '../output.js';
+import { color, stderrLine, UsageError } from '../output.js';
 import { confirm } from '../prompt.js';
 import { draftInstead, needsApproval } from '../requests.js';
 import { printRelease, RELEASE_OPTIONS } from '../write.js';
@@ -37,7 +37,7 @@ export const command = defineCommand({
           `rollback ${id} would write ${plan.length} key${plan.length === 1 ? '' : 's'}; not on a terminal, so pass --yes:\n${lines.join('\n')}`,
         );
       }
-      process.stderr.write(`rollback ${id} writes ${plan.length} key${plan.length === 1 ? '' : 's'}:\n${lines.join('\n')}\n`);
+      stderrLine(`rollback ${id} writes ${plan.length} key${plan.length === 1 ? '' : 's'}:\n${lines.join('\n')}`);
       if (!(await confirm('Roll back?'))) {
         ctx.out.result({ release: null, changed: false }, () => color.dim('nothing written'));
         return 1;

@@ -1,6 +1,6 @@
 import { need, pathScope, shown } from '../args.js';
 import { defineCommand } from '../command.js';
-import { color } from '../output.js';
+import { color, stderrLine } from '../output.js';
 
 export const command = defineCommand({
   usage: 'dials watch PREFIX',
@@ -30,7 +30,7 @@ export const command = defineCommand({
         }
       },
       status: (status) => ctx.out.line(color.dim(`(${status})`)),
-      error: (error) => process.stderr.write(`${color.yellow('warning:')} ${error.message}\n`),
+      error: (error) => stderrLine(`${color.yellow('warning:')} ${error.message}`),
     });
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

@@ -2,7 +2,7 @@ import type { ValidateFunction } from 'ajv';
 import { isDialsError } from '../errors.js';
 import { shownValue } from '../secrets.js';
 import type { Source } from '../types.js';
-import { loadSchemas, type PathRule, type RegisteredSchema } from './schema-registry.js';
+import { type PathRule, type RegisteredSchema, schemasUnder } from './schema-registry.js';
 
 /** A write that a registered schema refuses. */
 export interface SchemaRefusal {
@@ -73,31 +73,53 @@ async function failure(schema: RegisteredSchema, path: string, rule: PathRule, r
   return first;
 }
 
+type Write = { readonly key: string; readonly after: string | undefined; readonly binary?: boolean };
+
+/** What the schema check found: the refusals, and the namespaces whose schemas could not be read. */
+export interface WriteCheck {
+  readonly refusals: SchemaRefusal[];
+  /** Namespaces (of the written keys) whose registered schemas the user may not read: not checked against them. */
+  readonly unreadable: string[];
+  /**
+   * Of those, the release's namespace and the ones below it (all, without one). Those above it are
+   * left out: the roles `dials rbac` prints grant one team's namespace, not the ones above.
+   */
+  readonly unchecked: string[];
+}
+
 /**
  * Check writes against every schema the apps registered: a value a running app would refuse,
  * read as core reads it (JSON first, then plain text, coerced where the app coerces), or the
- * delete of a key an app requires. Keys under `/dials/` are Dials' own and not checked. A source
- * the user may not read schemas from checks nothing (grant read on `/dials/schemas/`).
+ * delete of a key an app requires. Keys under `/dials/` are Dials' own and not checked. See
+ * `checkWritesReport` for the namespaces whose schemas the user may not read.
  */
-export async function checkWrites(
-  source: Source,
-  changes: readonly { readonly key: string; readonly after: string | undefined; readonly binary?: boolean }[],
-): Promise<SchemaRefusal[]> {
+export async function checkWrites(source: Source, changes: readonly Write[]): Promise<SchemaRefusal[]> {
+  return (await checkWritesReport(source, changes)).refusals;
+}
+
+/** `checkWrites`, and the namespaces it could not check because the user may not read their schemas. */
+export async function checkWritesReport(source: Source, changes: readonly Write[], releaseNamespace = 'default'): Promise<WriteCheck> {
   const targets = changes.filter((c) => !c.key.startsWith('/dials/'));
-  if (targets.length === 0) return [];
-  // The namespaces a key can lie in: its first one to four segments (apps name theirs by their prefix).
+  if (targets.length === 0) return { refusals: [], unreadable: [], unchecked: [] };
+  // The namespaces a key can lie in (apps name theirs by their prefix): each directory above it, at any depth.
   const namespaces = new Set<string>();
   for (const change of targets) {
     const segments = change.key.split('/').filter(Boolean);
-    for (let depth = 1; depth < Math.min(segments.length, 5); depth++) namespaces.add(segments.slice(0, depth).join('/'));
+    for (let depth = 1; depth < segments.length; depth++) namespaces.add(segments.slice(0, depth).join('/'));
   }
+  // Shallowest first: one read of a namespace's schemas holds those of every namespace below it.
   const schemas: RegisteredSchema[] = [];
-  for (const namespace of namespaces) {
+  const read: string[] = [];
+  const unreadable: string[] = [];
+  for (const namespace of [...namespaces].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1))) {
+    if (read.some((above) => namespace.startsWith(`${above}/`))) continue;
     try {
-      schemas.push(...(await loadSchemas(source, [namespace])));
+      schemas.push(...(await schemasUnder(source, namespace)).filter((s) => namespaces.has(s.namespace)));
+      read.push(namespace);
     } catch (error) {
-      // A role that may not read a namespace's schemas is not checked against them: grant the read (dials rbac).
+      // A role that may not read a namespace's schemas is not checked against them: the caller says so.
       if (!(isDialsError(error) && error.code === 'PERMISSION_DENIED')) throw error;
+      unreadable.push(namespace);
     }
   }
   const refusals = new Map<string, { key: string; apps: string[]; message: string }>();
@@ -121,7 +143,8 @@ export async function checkWrites(
       refusals.set(id, entry);
     }
   }
-  return [...refusals.values()];
+  const within = (n: string) => releaseNamespace === 'default' || n === releaseNamespace || n.startsWith(`${releaseNamespace}/`);
+  return { refusals: [...refusals.values()], unreadable, unchecked: unreadable.filter(within) };
 }
 
 /** One line per refusal, for an error: `/config/shop/prod/db/port = "abc" refused by shop, billing: not a number`. */

@@ -82,13 +82,21 @@ export async function registerSchema(source: Source, schema: RegisteredSchema): 
 export async function loadSchemas(source: Source, namespaces?: readonly string[]): Promise<RegisteredSchema[]> {
   const prefixes = namespaces ? namespaces.map((n) => `${SCHEMAS_PREFIX}${n}/`) : [SCHEMAS_PREFIX];
   const kvs = (await Promise.all(prefixes.map((prefix) => source.list(prefix)))).flatMap((range) => range.kvs);
+  // A namespace's prefix also lists the namespaces below it: keep the asked ones only.
+  return readSchemas(kvs).filter((schema) => !namespaces || namespaces.includes(schema.namespace));
+}
+
+/** The schemas registered for `namespace` and every namespace below it, in one read. */
+export async function schemasUnder(source: Source, namespace: string): Promise<RegisteredSchema[]> {
+  return readSchemas((await source.list(`${SCHEMAS_PREFIX}${namespace}/`)).kvs);
+}
+
+function readSchemas(kvs: readonly { readonly value: string }[]): RegisteredSchema[] {
   const out: RegisteredSchema[] = [];
   for (const kv of kvs) {
     try {
       const schema = JSON.parse(kv.value) as RegisteredSchema;
       if (typeof schema.app !== 'string' || typeof schema.namespace !== 'string' || typeof schema.paths !== 'object') continue;
-      // A namespace's prefix also lists the namespaces below it: keep the asked ones only.
-      if (namespaces && !namespaces.includes(schema.namespace)) continue;
       out.push(schema);
     } catch {
       // a broken entry checks nothing; `dials fleet` shows it

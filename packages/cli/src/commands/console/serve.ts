@@ -2,7 +2,7 @@ import { createConsole, createOfrep, type OfrepServer } from '@dials/console';
 import express from 'express';
 import type { Context } from '../../command.js';
 import { connect, connection } from '../../connect.js';
-import { color } from '../../output.js';
+import { color, stderrLine } from '../../output.js';
 import { portOf, serveUntilSignal } from '../../serve.js';
 import { corsOrigins } from '../ofrep/serve.js';
 import type { CONSOLE_OPTIONS } from './index.js';
@@ -23,8 +23,8 @@ async function ofrepBeside(ctx: Context<typeof CONSOLE_OPTIONS>): Promise<OfrepS
     await ofrep.close();
     if (ctx.values.user) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    process.stderr.write(
-      `${color.yellow('warning:')} OFREP is off: ${reason}\n  Give it an etcd user that may read /dials/ofrep-keys/ and /flags/: --user ofrep\n`,
+    stderrLine(
+      `${color.yellow('warning:')} OFREP is off: ${reason}\n  Give it an etcd user that may read /dials/ofrep-keys/ and /flags/: --user ofrep`,
     );
     return undefined;
   }

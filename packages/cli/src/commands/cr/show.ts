@@ -1,6 +1,6 @@
 import { type ChangeRequest, getChangeRequest, isDialsError, listChangeRequests, requestApprovals, type Source } from '@dials/core';
 import type { Context } from '../../command.js';
-import { color, table, UsageError, visible } from '../../output.js';
+import { color, stderrLine, table, UsageError } from '../../output.js';
 import { nextSteps, shownRequest } from '../../requests.js';
 import { namespaceOfRequest } from './locate.js';
 
@@ -20,8 +20,7 @@ export const requiredFor = (source: Source, cr: ChangeRequest) =>
 export async function listRequests(ctx: Context, namespace: string | undefined): Promise<number> {
   const source = await ctx.source();
   const all = (ctx.values as { all?: boolean }).all === true;
-  const onSkipped = (key: string, reason: string) =>
-    process.stderr.write(`${color.yellow('skipped:')} ${visible(key)}: ${visible(reason)}\n`);
+  const onSkipped = (key: string, reason: string) => stderrLine(`${color.yellow('skipped:')} ${key}: ${reason}`);
   let list: ChangeRequest[];
   try {
     list = await listChangeRequests(source, namespace, { ...(all ? {} : { states: ['open', 'approved'] }), onSkipped });

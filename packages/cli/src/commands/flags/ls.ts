@@ -1,6 +1,6 @@
 import { decode } from '../../args.js';
 import type { Context } from '../../command.js';
-import { color, parseDuration, table } from '../../output.js';
+import { color, parseDuration, stderrLine, table } from '../../output.js';
 import { ago, fleetUsage } from './usage.js';
 
 interface Listed {
@@ -19,7 +19,7 @@ async function documents(ctx: Context, prefix: string): Promise<Listed[]> {
     if (kv.key.endsWith('$evaluators') || kv.key.slice(prefix.length).includes('/')) continue;
     const doc = decode(kv.value);
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-      process.stderr.write(`${color.yellow('skipped:')} ${kv.key} is not a flag (a JSON object)\n`);
+      stderrLine(`${color.yellow('skipped:')} ${kv.key} is not a flag (a JSON object)`);
       continue;
     }
     const d = doc as { state?: unknown; defaultVariant?: unknown; variants?: unknown; targeting?: unknown };

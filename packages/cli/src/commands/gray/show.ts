@@ -2,7 +2,7 @@ import { fleetStatus, type GrayReleaseState, getGray, labelsMatch, listGray, nam
 import { shown } from '../../args.js';
 import type { Context } from '../../command.js';
 import { durationText, labelText, stepsText } from '../../gray-options.js';
-import { color, table, visible } from '../../output.js';
+import { color, stderrLine, table } from '../../output.js';
 
 /** Where a release's steps stand: `50% (step 2 of 3)`, paused or not, and when the next step comes. */
 export function stepLine(state: GrayReleaseState): string {
@@ -21,8 +21,7 @@ function summary(state: GrayReleaseState) {
 /** `dials gray ls [NAMESPACE]`: the gray releases of a namespace, or of every namespace. */
 export async function listGrayReleases(ctx: Context, given: string | undefined): Promise<number> {
   const source = await ctx.source();
-  const onSkipped = (key: string, reason: string) =>
-    process.stderr.write(`${color.yellow('skipped:')} ${visible(key)}: ${visible(reason)}\n`);
+  const onSkipped = (key: string, reason: string) => stderrLine(`${color.yellow('skipped:')} ${key}: ${reason}`);
   const states = await listGray(source, given === undefined ? undefined : namespaceOf(given), { onSkipped });
   ctx.out.result({ gray: states.map(summary) }, () =>
     states.length === 0
