@@ -47,6 +47,7 @@ export type {
   ClusterStatus,
   DialsStatus,
   History,
+  KeyListing,
   KeyValue,
   Lease,
   Leases,
