@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { type EtcdSource, type EtcdSourceOptions, etcdSource, isDialsError, type Source } from '@dials/core';
 import express, { type Request, type Response, type Router } from 'express';
 import { LoginRequest, type Session } from '../api/contract.js';
-import { body, HttpError, route, type SessionRequest, sendError } from './http.js';
+import { body, bodyErrors, HttpError, route, type SessionRequest, sendError } from './http.js';
 import { configRoutes } from './routes/config.js';
 import { environmentRoutes } from './routes/environments.js';
 import { eventRoutes } from './routes/events.js';
@@ -12,6 +12,9 @@ import { ofrepKeyRoutes } from './routes/ofrep-keys.js';
 import { releaseRoutes } from './routes/releases.js';
 import { securityHeaders } from './security.js';
 import { type ConsoleSession, LoginLimiter, Sessions } from './sessions.js';
+
+/** The largest request body the console reads. */
+const BODY_LIMIT = '2mb';
 
 export interface ConsoleOptions {
   /**
@@ -116,7 +119,7 @@ export async function createConsole(options: ConsoleOptions): Promise<DialsConso
 
   const r = express.Router();
   r.use(securityHeaders);
-  r.use(express.json({ limit: '2mb' }));
+  r.use(express.json({ limit: BODY_LIMIT }));
   const api = express.Router();
 
   const sessionOf = (req: Request): ConsoleSession | undefined => sessions.fromCookie(req.headers.cookie);
@@ -207,6 +210,7 @@ export async function createConsole(options: ConsoleOptions): Promise<DialsConso
   } else {
     r.get(/.*/, (_req, res) => res.status(503).type('text/plain').send('The console UI is not built: run npm run build'));
   }
+  r.use(bodyErrors(BODY_LIMIT));
   return {
     router: r,
     close: async () => {
