@@ -62,9 +62,13 @@ export function bodyErrors(limit: string) {
     }
     const { status, type } = error as { status?: unknown; type?: unknown };
     if (status === 413 || type === 'entity.too.large') sendError(res, new HttpError(413, 'TOO_LARGE', `The request body is over ${limit}`));
-    else if (typeof status === 'number' && status >= 400 && status < 500) {
+    else if (typeof type === 'string' && typeof status === 'number' && status >= 400 && status < 500) {
+      // body-parser's own errors name their type: the body is not JSON, or not readable.
       const what = type === 'entity.parse.failed' ? 'is not JSON' : 'could not be read';
       sendError(res, new HttpError(400, 'INVALID_ARGUMENT', `Bad request: the body ${what}: ${messageOf(error)}`));
+    } else if (typeof status === 'number' && status >= 400 && status < 500) {
+      // Another refusal (a missing asset): its own status.
+      sendError(res, new HttpError(status, status === 404 ? 'NOT_FOUND' : 'INVALID_ARGUMENT', messageOf(error)));
     } else sendError(res, error);
   };
 }
