@@ -53,7 +53,11 @@ export function TreeFolder({
 }
 
 function FolderChildren({ prefix, selected, changed }: { prefix: string; selected: string; changed: Changed }) {
-  const tree = useLoad(() => loadTreeOnce(prefix), [prefix], () => takeArrivedTree(prefix));
+  const tree = useLoad(
+    () => loadTreeOnce(prefix),
+    [prefix],
+    () => takeArrivedTree(prefix),
+  );
   const [shown, setShown] = useState(PAGE);
   const { reload } = tree;
   useEffect(() => {
