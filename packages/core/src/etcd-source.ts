@@ -1,16 +1,5 @@
-import { isUtf8 } from 'node:buffer';
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, isBrokenCircuitError, retry } from 'cockatiel';
-import {
-  CompareResult,
-  CompareTarget,
-  Etcd3,
-  GRPCResourceExhastedError,
-  type IKeyValue,
-  type IOptions,
-  type IRangeResponse,
-  type IRequestOp,
-  isRecoverableError,
-} from 'etcd3';
+import { CompareResult, CompareTarget, Etcd3, type IOptions, type IRequestOp, isRecoverableError } from 'etcd3';
 import { BehaviorSubject } from 'rxjs';
 import { DialsError, messageOf } from './errors.js';
 import { parseEndpoints, pem } from './internal/endpoints.js';
@@ -18,6 +7,7 @@ import { etcdClusterStatus } from './internal/etcd-cluster.js';
 import { isAuthTokenError, isFatalStartError, toDialsError } from './internal/etcd-errors.js';
 import { escapeKey, toKeyValue, valueBytes } from './internal/etcd-kv.js';
 import { EtcdLeases } from './internal/etcd-leases.js';
+import { listKeysRange, listRange } from './internal/etcd-range.js';
 import { EtcdPrefixWatch, type WatchTransport } from './internal/etcd-watch.js';
 import { invalidateToken, openWatchStream, requireLeader } from './internal/etcd3-internals.js';
 import { prefixEnd } from './internal/keys.js';
@@ -236,78 +226,17 @@ export class EtcdSource implements Source {
    * Every key under `prefix`, in pages, all at the revision of the first page. The next page is
    * asked for before this one is converted and handed to `onPage`, so etcd serves it meanwhile.
    */
-  async list(prefix: string, onPage?: (kvs: readonly KeyValue[], offset: number) => void): Promise<RangeResult> {
-    const kvs: KeyValue[] = [];
-    const invalidKeys: string[] = [];
-    const revision = await this.pages(prefix, false, async (raws, last) => {
-      const offset = kvs.length;
-      const page: KeyValue[] = [];
-      for (const raw of raws) {
-        const kv = toKeyValue(raw);
-        if (kv) page.push(kv);
-        else invalidKeys.push(escapeKey(raw.key));
-      }
-      for (const kv of page) kvs.push(kv);
-      if (onPage && !last) {
-        // Let the next request go out before the receiver spends time on this page.
-        await new Promise((resolve) => setImmediate(resolve));
-        onPage(page, offset);
-      }
+  list(prefix: string, onPage?: (kvs: readonly KeyValue[], offset: number) => void): Promise<RangeResult> {
+    return listRange(this.client, this.pageSize, prefix, onPage).catch((error: unknown) => {
+      throw toDialsError(error, this.description, 'Reading', `${prefix}*`);
     });
-    return { revision, kvs, ...(invalidKeys.length > 0 ? { invalidKeys } : {}) };
   }
 
   /** Every key under `prefix` without its value (etcd's `keys_only`), all at the revision of the first page. */
-  async listKeys(prefix: string): Promise<KeyListing> {
-    const keys: string[] = [];
-    const invalidKeys: string[] = [];
-    const revision = await this.pages(prefix, true, (raws) => {
-      for (const raw of raws) {
-        if (isUtf8(raw.key)) keys.push(raw.key.toString());
-        else invalidKeys.push(escapeKey(raw.key));
-      }
-    });
-    return { revision, keys, ...(invalidKeys.length > 0 ? { invalidKeys } : {}) };
-  }
-
-  /**
-   * The range under `prefix` a page at a time, every page at the revision of the first (which is
-   * returned); the next page is asked for before `each` runs on this one. A page over the gRPC
-   * message limit is halved and asked for again.
-   */
-  private async pages(prefix: string, keysOnly: boolean, each: (kvs: IKeyValue[], last: boolean) => unknown): Promise<number> {
-    const end = prefixEnd(prefix);
-    let revision: number | undefined;
-    let limit = this.pageSize;
-    const fetch = async (start: Buffer): Promise<IRangeResponse> => {
-      for (;;) {
-        try {
-          return await this.client.kv.range({ key: start, range_end: end, limit, revision, sort_order: 'None', keys_only: keysOnly });
-        } catch (error) {
-          if (error instanceof GRPCResourceExhastedError && limit > 1) {
-            limit = Math.max(1, Math.floor(limit / 2));
-            continue;
-          }
-          throw error;
-        }
-      }
-    };
-    try {
-      let res = await fetch(Buffer.from(prefix));
-      for (;;) {
-        revision ??= Number(res.header.revision);
-        const last = res.kvs[res.kvs.length - 1];
-        const next = res.more && last ? fetch(Buffer.concat([last.key, Buffer.from([0])])) : undefined;
-        // If handling this page throws, the request already sent must not become an unhandled rejection.
-        next?.catch(() => undefined);
-        await each(res.kvs, next === undefined);
-        if (!next) break;
-        res = await next;
-      }
-    } catch (error) {
+  listKeys(prefix: string): Promise<KeyListing> {
+    return listKeysRange(this.client, this.pageSize, prefix).catch((error: unknown) => {
       throw toDialsError(error, this.description, 'Reading', `${prefix}*`);
-    }
-    return revision ?? 0;
+    });
   }
 
   async put(key: string, value: string, options: PutOptions = {}): Promise<{ revision: number }> {
