@@ -235,6 +235,18 @@ describe('the console in a browser, on the demo on etcd', () => {
     await screenshot(page, 'fleet');
   });
 
+  it('says etcd auth is off on every view, each opened from its own URL', async () => {
+    const views = { config: 'Config', environments: 'Environments', flags: 'Flags', releases: 'Releases', fleet: 'Fleet' };
+    for (const [view, title] of Object.entries({ ...views, 'ofrep-keys': 'OFREP keys', 'no-such-view': undefined })) {
+      await page.goto(`${demo.url}/console/${view}`);
+      if (title) await page.getByRole('navigation', { name: 'Views' }).locator('[aria-current="page"]', { hasText: title }).waitFor();
+      else await page.getByRole('heading', { name: 'Not found' }).waitFor();
+      expect(await page.getByRole('note', { name: 'No login' }).textContent(), view).toBe(
+        'etcd auth is off: anyone who reaches this console can change everything.',
+      );
+    }
+  });
+
   it('on the demo files: read-only, saying so, with no edit controls', async () => {
     const onFiles = await startDemo({});
     try {

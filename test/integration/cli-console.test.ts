@@ -78,12 +78,41 @@ describe('dials console on an etcd with auth on', () => {
     expect(stopped.ms).toBeLessThan(2_000);
   });
 
+  it('limits logins: the sixth failure in a minute from one address is a 429 with Retry-After, even with the right password', async () => {
+    const server = await startServing(etcd.endpoint, ['console', '--port', '0'], CONSOLE_LINE);
+    const login = (user: string, password: string) =>
+      fetch(`${server.url}/console/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user, password }),
+      });
+    // Five wrong passwords, for two users: the address has used its five tries.
+    for (const user of ['ann', 'ann', 'ann', 'mallory', 'mallory']) expect((await login(user, 'guess')).status).toBe(401);
+    const limited = await login('ann', 'ann-pass');
+    expect(limited.status).toBe(429);
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(30);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(await limited.json()).toEqual({
+      error: { code: 'TOO_MANY_ATTEMPTS', message: `Too many failed logins: try again in ${retryAfter} s` },
+    });
+    expect(await server.stop('SIGTERM')).toMatchObject({ code: 0 });
+  });
+
   it('without --user for OFREP, serves the console alone and says how to add OFREP', async () => {
     const server = await startServing(etcd.endpoint, ['console', '--port', '0'], CONSOLE_LINE);
     expect(server.output()).toMatch(/OFREP is off: .*\n.*--user ofrep/);
     expect(server.output()).not.toContain('OFREP on');
     expect((await fetch(`${server.url}/ofrep/v1/evaluate/flags`, { method: 'POST' })).status).toBe(404);
     expect((await fetch(`${server.url}/console/api/session`)).status).toBe(200);
+    // A body that is not JSON, or over 2 MB: the API's JSON errors, not Express's HTML page with a stack.
+    const post = (body: string) =>
+      fetch(`${server.url}/console/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(json);
+    expect(await post('{"user": ')).toMatchObject({ status: 400, body: { error: { code: 'INVALID_ARGUMENT' } } });
+    expect(await post(JSON.stringify({ user: 'x'.repeat(2_200_000) }))).toMatchObject({
+      status: 413,
+      body: { error: { code: 'TOO_LARGE' } },
+    });
     expect(await server.stop('SIGTERM')).toMatchObject({ code: 0 });
   });
 

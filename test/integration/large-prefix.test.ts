@@ -86,3 +86,32 @@ it('a first load in many pages, decoded while later pages arrive, applies exactl
   await etcd.delete().prefix(override);
   etcd.close();
 });
+
+it('lists the keys of a prefix without their values (keys_only), in pages at one revision, a non-UTF-8 key named apart', async () => {
+  const prefix = uniquePrefix('keys-only');
+  const etcd = rawClient(server.endpoint);
+  // 6 MB of values: one answer with them would be over gRPC's 4 MiB.
+  for (let i = 0; i < 6; i++) await etcd.put(`${prefix}big/${i}`).value('x'.repeat(1_000_000));
+  for (let i = 0; i < 20; i++) await etcd.put(`${prefix}small/${String(i).padStart(2, '0')}`).value('1');
+  await etcd.put(Buffer.concat([Buffer.from(`${prefix}bad-`), Buffer.from([0xff])])).value('1');
+  const source = etcdSource({ endpoints: server.endpoint, pageSize: 8 });
+  // Every range etcd answers, with the bytes of values in it; a key written after the first page.
+  const pages: { keysOnly: boolean; valueBytes: number }[] = [];
+  const range = source.client.kv.range.bind(source.client.kv);
+  source.client.kv.range = async (req, options) => {
+    const res = await range(req, options);
+    pages.push({ keysOnly: req.keys_only === true, valueBytes: res.kvs.reduce((n, kv) => n + kv.value.length, 0) });
+    if (pages.length === 1) await etcd.put(`${prefix}small/99`).value('late');
+    return res;
+  };
+  const listing = await source.listKeys(prefix);
+  expect(listing.keys).toEqual([
+    ...Array.from({ length: 6 }, (_, i) => `${prefix}big/${i}`),
+    ...Array.from({ length: 20 }, (_, i) => `${prefix}small/${String(i).padStart(2, '0')}`),
+  ]);
+  expect(listing.invalidKeys).toEqual([`${prefix}bad-\\xff`]);
+  expect(pages).toEqual(Array.from({ length: 4 }, () => ({ keysOnly: true, valueBytes: 0 })));
+  expect((await source.list(prefix)).revision).toBe(listing.revision + 1); // the late key came after
+  await source.close();
+  etcd.close();
+}, 60_000);

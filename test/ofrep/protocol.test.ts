@@ -125,6 +125,17 @@ describe('OFREP answers', () => {
     expect(plain.status).toBe(200); // no Content-Type (curl -d sends a form's): still read as JSON
   });
 
+  it('answers a body over 256 kB with 413 in JSON, without a stack, on both endpoints', async () => {
+    const body = JSON.stringify({ context: { targetingKey: 'u1', padding: 'x'.repeat(300_000) } });
+    for (const url of [single('new-checkout'), bulk()]) {
+      const res = await fetch(url, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body });
+      const text = await res.text();
+      expect([res.status, res.headers.get('content-type')], url).toEqual([413, expect.stringMatching(/^application\/json/)]);
+      expect(JSON.parse(text)).toEqual({ errorDetails: 'The body is over 256 kB' });
+      expect(text).not.toMatch(/<html|<pre>| at \S+ \(|node_modules/i);
+    }
+  });
+
   it('names the endpoints for a path or a method OFREP does not have', async () => {
     const get = await fetch(single('new-checkout'), { headers: auth() });
     expect([get.status, get.headers.get('allow'), ((await get.json()) as { errorDetails: string }).errorDetails]).toEqual([

@@ -149,6 +149,29 @@ describe('the packed dials command', () => {
   });
 });
 
+// The console finds its built UI beside its own file, from either build (the CommonJS one has no
+// import.meta.url of its own), and serves it mounted in a user's Express app.
+it.each(['require', 'import'])('@dials/console serves its UI when loaded by %s', (how) => {
+  const load = (name: string) => (how === 'require' ? `require('${name}')` : `await import('${name}')`);
+  const script = `(async () => {
+    const { createConsole } = ${load('@dials/console')};
+    const { memorySource } = ${load('@dials/core')};
+    const express = ${load('express')};
+    const dialsConsole = await createConsole({ source: memorySource() });
+    const app = (express.default ?? express)();
+    app.use('/console', dialsConsole.router);
+    const server = app.listen(0, '127.0.0.1', async () => {
+      const res = await fetch('http://127.0.0.1:' + server.address().port + '/console/config');
+      console.log(JSON.stringify({ status: res.status, page: (await res.text()).includes('<title>Dials console</title>') }));
+      server.close();
+      await dialsConsole.close();
+    });
+  })();`;
+  const file = join(project, how === 'require' ? 'console.cjs' : 'console.mjs');
+  writeFileSync(file, script);
+  expect(JSON.parse(execFileSync('node', [file], { cwd: project, encoding: 'utf8' }))).toEqual({ status: 200, page: true });
+});
+
 describe('package manifests', () => {
   it.each(publishable)('%s declares every package its sources import', (name) => {
     const manifest = JSON.parse(readFileSync(join(packagesDir, name, 'package.json'), 'utf8'));

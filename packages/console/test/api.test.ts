@@ -126,4 +126,27 @@ describe('the console API on a memory source', () => {
     expect(res.headers.get('content-security-policy')).not.toContain('unsafe-inline');
     expect(res.headers.get('x-frame-options')).toBe('DENY');
   });
+
+  it('answers a body over 2 MB with 413 and one that is not JSON with 400, in JSON, without a stack (plain Express)', async () => {
+    const source = memorySource({ initial: { '/config/shop/dev/a': 1 } });
+    const { base } = await start(source);
+    const send = async (path: string, body: string) => {
+      const res = await fetch(`${base}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body });
+      return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+    };
+    const big = await send('/key', JSON.stringify({ key: '/config/shop/dev/a', value: 'x'.repeat(2_200_000) }));
+    const broken = await send('/key', '{"key": "/config/shop/dev/a", "value":');
+    const elsewhere = await send('/../anything', '{nope'); // outside the API too: the router reads every body
+    for (const res of [big, broken, elsewhere]) {
+      expect(res.type).toMatch(/^application\/json/);
+      expect(res.text).not.toMatch(/<html|<pre>| at \S+ \(|node_modules/i);
+    }
+    expect([big.status, JSON.parse(big.text)]).toEqual([413, { error: { code: 'TOO_LARGE', message: 'The request body is over 2mb' } }]);
+    expect([broken.status, JSON.parse(broken.text)]).toEqual([
+      400,
+      { error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('the body is not JSON') } },
+    ]);
+    expect(elsewhere.status).toBe(400);
+    expect((await source.get('/config/shop/dev/a'))?.value).toBe('1');
+  });
 });

@@ -58,4 +58,36 @@ describe('the built UI', () => {
     const asset = /src="\/admin\/dials(\/assets\/[^"]+\.js)"/.exec(html)?.[1] as string;
     expect((await fetch(`${base}${asset}`)).status).toBe(200);
   });
+
+  it("opens the session with the page and preloads a deep link's reads: the session and each tree level on its way", async () => {
+    dialsConsole = await createConsole({
+      source: memorySource({ initial: { '/config/shop/dev/db/host': 'x' } }),
+      configRoots: ['/config/'],
+    });
+    const app = express();
+    app.use('/console', dialsConsole.router);
+    const http = createServer(app);
+    server = http;
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}/console`;
+    const page = await fetch(`${base}/config/config/shop/dev/db/host`);
+    const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    expect(cookie).toMatch(/^dials_session=/);
+    const preloads = [...(await page.text()).matchAll(/<link rel="preload" href="([^"]+)" as="fetch" crossorigin \/>/g)].map((m) => m[1]);
+    const tree = (prefix: string) => `/console/api/tree?prefix=${encodeURIComponent(prefix)}`;
+    expect(preloads).toEqual([
+      '/console/api/session',
+      ...['/config/', '/config/shop/', '/config/shop/dev/', '/config/shop/dev/db/'].map(tree),
+    ]);
+    // What the page asks for with the cookie the page set: that session, and the levels.
+    const session = await fetch(`${base}/api/session`, { headers: { cookie } });
+    expect(session.headers.get('set-cookie')).toBeNull();
+    const level = await fetch(`http://${new URL(base).host}${tree('/config/shop/dev/db/')}`, { headers: { cookie } });
+    expect(((await level.json()) as { children: unknown[] }).children).toEqual([
+      { name: 'host', path: '/config/shop/dev/db/host', kind: 'key' },
+    ]);
+    // Elsewhere, only the session.
+    const flags = await (await fetch(`${base}/flags`, { headers: { cookie } })).text();
+    expect([...flags.matchAll(/rel="preload"/g)]).toHaveLength(1);
+  });
 });

@@ -1,5 +1,5 @@
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, isBrokenCircuitError, retry } from 'cockatiel';
-import { CompareResult, CompareTarget, Etcd3, GRPCResourceExhastedError, type IOptions, type IRequestOp, isRecoverableError } from 'etcd3';
+import { CompareResult, CompareTarget, Etcd3, type IOptions, type IRequestOp, isRecoverableError } from 'etcd3';
 import { BehaviorSubject } from 'rxjs';
 import { DialsError, messageOf } from './errors.js';
 import { parseEndpoints, pem } from './internal/endpoints.js';
@@ -7,6 +7,7 @@ import { etcdClusterStatus } from './internal/etcd-cluster.js';
 import { isAuthTokenError, isFatalStartError, toDialsError } from './internal/etcd-errors.js';
 import { escapeKey, toKeyValue, valueBytes } from './internal/etcd-kv.js';
 import { EtcdLeases } from './internal/etcd-leases.js';
+import { listKeysRange, listRange } from './internal/etcd-range.js';
 import { EtcdPrefixWatch, type WatchTransport } from './internal/etcd-watch.js';
 import { invalidateToken, openWatchStream, requireLeader } from './internal/etcd3-internals.js';
 import { prefixEnd } from './internal/keys.js';
@@ -15,6 +16,7 @@ import type {
   Cluster,
   DialsStatus,
   History,
+  KeyListing,
   KeyValue,
   Locks,
   PrefixListener,
@@ -224,54 +226,17 @@ export class EtcdSource implements Source {
    * Every key under `prefix`, in pages, all at the revision of the first page. The next page is
    * asked for before this one is converted and handed to `onPage`, so etcd serves it meanwhile.
    */
-  async list(prefix: string, onPage?: (kvs: readonly KeyValue[], offset: number) => void): Promise<RangeResult> {
-    const end = prefixEnd(prefix);
-    const kvs: KeyValue[] = [];
-    const invalidKeys: string[] = [];
-    let revision: number | undefined;
-    let limit = this.pageSize;
-    const fetch = async (start: Buffer): Promise<Awaited<ReturnType<typeof this.client.kv.range>>> => {
-      for (;;) {
-        try {
-          return await this.client.kv.range({ key: start, range_end: end, limit, revision, sort_order: 'None' });
-        } catch (error) {
-          // A page over the gRPC message limit: halve the page and try again.
-          if (error instanceof GRPCResourceExhastedError && limit > 1) {
-            limit = Math.max(1, Math.floor(limit / 2));
-            continue;
-          }
-          throw error;
-        }
-      }
-    };
-    try {
-      let res = await fetch(Buffer.from(prefix));
-      for (;;) {
-        revision ??= Number(res.header.revision);
-        const last = res.kvs[res.kvs.length - 1];
-        const next = res.more && last ? fetch(Buffer.concat([last.key, Buffer.from([0])])) : undefined;
-        // If converting this page throws, the request already sent must not become an unhandled rejection.
-        next?.catch(() => undefined);
-        const offset = kvs.length;
-        const page: KeyValue[] = [];
-        for (const raw of res.kvs) {
-          const kv = toKeyValue(raw);
-          if (kv) page.push(kv);
-          else invalidKeys.push(escapeKey(raw.key));
-        }
-        for (const kv of page) kvs.push(kv);
-        if (onPage && next) {
-          // Let the next request go out before the receiver spends time on this page.
-          await new Promise((resolve) => setImmediate(resolve));
-          onPage(page, offset);
-        }
-        if (!next) break;
-        res = await next;
-      }
-    } catch (error) {
+  list(prefix: string, onPage?: (kvs: readonly KeyValue[], offset: number) => void): Promise<RangeResult> {
+    return listRange(this.client, this.pageSize, prefix, onPage).catch((error: unknown) => {
       throw toDialsError(error, this.description, 'Reading', `${prefix}*`);
-    }
-    return { revision: revision ?? 0, kvs, ...(invalidKeys.length > 0 ? { invalidKeys } : {}) };
+    });
+  }
+
+  /** Every key under `prefix` without its value (etcd's `keys_only`), all at the revision of the first page. */
+  listKeys(prefix: string): Promise<KeyListing> {
+    return listKeysRange(this.client, this.pageSize, prefix).catch((error: unknown) => {
+      throw toDialsError(error, this.description, 'Reading', `${prefix}*`);
+    });
   }
 
   async put(key: string, value: string, options: PutOptions = {}): Promise<{ revision: number }> {

@@ -107,6 +107,7 @@ export type {
   ClusterStatus,
   DialsStatus,
   History,
+  KeyListing,
   KeyValue,
   Lease,
   Leases,

@@ -60,6 +60,15 @@ export interface RangeResult {
   readonly invalidKeys?: readonly string[];
 }
 
+/** The keys under a prefix, without their values (`Source.listKeys`). */
+export interface KeyListing {
+  /** The store revision the keys were read at. */
+  readonly revision: number;
+  readonly keys: readonly string[];
+  /** Keys left out because they are not UTF-8 text (shown with `\xNN` escapes). */
+  readonly invalidKeys?: readonly string[];
+}
+
 /** What a prefix watch reports. Handlers must not throw; the source guards them anyway. */
 export interface PrefixListener {
   /**
@@ -235,6 +244,11 @@ export interface Source extends Capabilities {
    */
   readonly watchesInOrder?: boolean;
   list(prefix: string, onPage?: (kvs: readonly KeyValue[], offset: number) => void): Promise<RangeResult>;
+  /**
+   * Every key under `prefix` at one revision, without the values: what a browser of the key tree
+   * needs. etcd leaves the values out (`keys_only`); a source without it is read with `list`.
+   */
+  listKeys?(prefix: string): Promise<KeyListing>;
   put(key: string, value: string, options?: PutOptions): Promise<{ revision: number }>;
   delete(key: string): Promise<{ revision: number; deleted: number }>;
   deletePrefix(prefix: string): Promise<{ revision: number; deleted: number }>;

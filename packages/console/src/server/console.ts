@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { type EtcdSource, type EtcdSourceOptions, etcdSource, isDialsError, type Source } from '@dials/core';
 import express, { type Request, type Response, type Router } from 'express';
 import { LoginRequest, type Session } from '../api/contract.js';
-import { body, HttpError, route, type SessionRequest, sendError } from './http.js';
+import { body, bodyErrors, HttpError, route, type SessionRequest, sendError } from './http.js';
+import { uiDirectory, uiPage, withPreloads } from './page.js';
 import { configRoutes } from './routes/config.js';
 import { environmentRoutes } from './routes/environments.js';
 import { eventRoutes } from './routes/events.js';
@@ -12,6 +11,9 @@ import { ofrepKeyRoutes } from './routes/ofrep-keys.js';
 import { releaseRoutes } from './routes/releases.js';
 import { securityHeaders } from './security.js';
 import { type ConsoleSession, LoginLimiter, Sessions } from './sessions.js';
+
+/** The largest request body the console reads. */
+const BODY_LIMIT = '2mb';
 
 export interface ConsoleOptions {
   /**
@@ -39,24 +41,6 @@ export interface DialsConsole {
   /** Mount it at `basePath`: `app.use('/console', console.router)`. */
   readonly router: Router;
   close(): Promise<void>;
-}
-
-/**
- * The built UI (`vite build` writes it to `dist/ui`): beside the built `dist/index.js`, or from the
- * sources (`src/server/console.ts`, as the tests run it) in the package's `dist/ui`.
- */
-function uiDirectory(): string | undefined {
-  for (const candidate of ['./ui', '../../dist/ui']) {
-    const dir = fileURLToPath(new URL(candidate, import.meta.url));
-    if (existsSync(`${dir}/index.html`)) return dir;
-  }
-  return undefined;
-}
-
-/** The UI's page, its asset paths and `dials-base` meta moved from `/console/` (where it is built for) to `basePath`. */
-function uiPage(dir: string, basePath: string): string {
-  const html = readFileSync(`${dir}/index.html`, 'utf8');
-  return basePath === '/console' ? html : html.replaceAll('"/console/', `"${basePath}/`);
 }
 
 /**
@@ -116,7 +100,7 @@ export async function createConsole(options: ConsoleOptions): Promise<DialsConso
 
   const r = express.Router();
   r.use(securityHeaders);
-  r.use(express.json({ limit: '2mb' }));
+  r.use(express.json({ limit: BODY_LIMIT }));
   const api = express.Router();
 
   const sessionOf = (req: Request): ConsoleSession | undefined => sessions.fromCookie(req.headers.cookie);
@@ -200,13 +184,20 @@ export async function createConsole(options: ConsoleOptions): Promise<DialsConso
     r.use('/assets', express.static(`${ui}/assets`, { index: false, immutable: true, maxAge: '365d', fallthrough: false }));
     r.use(express.static(ui, { index: false, maxAge: '1h' }));
     // Every view has its own URL: the page answers them all and routes in the browser.
-    r.get(/.*/, (_req, res) => {
+    // Without login, the page itself opens the session, so that its first reads start with it.
+    r.get(/.*/, (req, res) => {
+      let session = sessionOf(req);
+      if (!session && !loginRequired && shared && sharedFlags) {
+        session = sessions.create(null, shared, sharedFlags, false);
+        res.setHeader('Set-Cookie', sessions.cookie(session));
+      }
       res.setHeader('Cache-Control', 'no-cache');
-      res.type('html').send(page);
+      res.type('html').send(session ? withPreloads(page, basePath, req.path, configRoots) : page);
     });
   } else {
     r.get(/.*/, (_req, res) => res.status(503).type('text/plain').send('The console UI is not built: run npm run build'));
   }
+  r.use(bodyErrors(BODY_LIMIT));
   return {
     router: r,
     close: async () => {

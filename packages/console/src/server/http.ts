@@ -50,6 +50,31 @@ export function sendError(res: Response, error: unknown): void {
   res.status(500).json({ error: { code: 'GENERAL', message: error instanceof Error ? error.message : String(error) } });
 }
 
+/**
+ * Express's own errors, from reading a body (over `limit`, not JSON, an unknown charset), answered
+ * like the API's: JSON with a code and a message, 413 or 400, never Express's HTML page and stack.
+ */
+export function bodyErrors(limit: string) {
+  return (error: unknown, _req: Request, res: Response, next: NextFunction): void => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const { status, type } = error as { status?: unknown; type?: unknown };
+    if (status === 413 || type === 'entity.too.large') sendError(res, new HttpError(413, 'TOO_LARGE', `The request body is over ${limit}`));
+    else if (typeof type === 'string' && typeof status === 'number' && status >= 400 && status < 500) {
+      // body-parser's own errors name their type: the body is not JSON, or not readable.
+      const what = type === 'entity.parse.failed' ? 'is not JSON' : 'could not be read';
+      sendError(res, new HttpError(400, 'INVALID_ARGUMENT', `Bad request: the body ${what}: ${messageOf(error)}`));
+    } else if (typeof status === 'number' && status >= 400 && status < 500) {
+      // Another refusal (a missing asset): its own status.
+      sendError(res, new HttpError(status, status === 404 ? 'NOT_FOUND' : 'INVALID_ARGUMENT', messageOf(error)));
+    } else sendError(res, error);
+  };
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 /** An async handler whose failures become JSON errors. */
 export function route(fn: (req: SessionRequest, res: Response) => Promise<unknown>): RequestHandler {
   return (req: Request, res: Response, _next: NextFunction) => {

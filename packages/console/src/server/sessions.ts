@@ -123,11 +123,13 @@ export class LoginLimiter {
   constructor(
     private readonly limit = 5,
     private readonly windowMs = 60_000,
+    /** The clock (tests turn it). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Milliseconds to wait before trying again, or 0 when a try is allowed. */
   retryAfter(user: string, address: string): number {
-    const now = Date.now();
+    const now = this.now();
     let wait = 0;
     for (const id of [`u:${user}`, `a:${address}`]) {
       const recent = (this.failures.get(id) ?? []).filter((t) => now - t < this.windowMs);
@@ -138,7 +140,7 @@ export class LoginLimiter {
   }
 
   failed(user: string, address: string): void {
-    for (const id of [`u:${user}`, `a:${address}`]) this.failures.set(id, [...(this.failures.get(id) ?? []), Date.now()]);
+    for (const id of [`u:${user}`, `a:${address}`]) this.failures.set(id, [...(this.failures.get(id) ?? []), this.now()]);
   }
 
   succeeded(user: string): void {

@@ -1,4 +1,14 @@
-import { isSecretPath, listReleases, loadSchemas, namespaceOf, publishKeys, type Release, redactRaw, type Source } from '@dials/core';
+import {
+  isSecretPath,
+  type KeyListing,
+  listReleases,
+  loadSchemas,
+  namespaceOf,
+  publishKeys,
+  type Release,
+  redactRaw,
+  type Source,
+} from '@dials/core';
 import { type Router, Router as router } from 'express';
 import { type KeyView, type ReleaseSummary, type Tree, WriteKey } from '../../api/contract.js';
 import { body, HttpError, query, route } from '../http.js';
@@ -28,22 +38,29 @@ export function summary(release: Release): ReleaseSummary {
   };
 }
 
-const listing = new WeakMap<Source, Map<string, ReturnType<Source['list']>>>();
+/** The keys under `prefix` without their values: etcd leaves them out (`keys_only`); another source lists them. */
+export async function keysUnder(source: Source, prefix: string): Promise<KeyListing> {
+  if (source.listKeys) return source.listKeys(prefix);
+  const { revision, kvs } = await source.list(prefix);
+  return { revision, keys: kvs.map((kv) => kv.key) };
+}
+
+const listing = new WeakMap<Source, Map<string, Promise<KeyListing>>>();
 
 /**
- * `source.list(prefix)`, or the part under `prefix` of a listing of a folder above it that is
+ * The keys under `prefix`, or the part under `prefix` of a listing of a folder above it that is
  * under way: a link deep into a big namespace opens every folder on its way at once, and etcd reads
  * the namespace once instead of once per level.
  */
-async function listShared(source: Source, prefix: string): ReturnType<Source['list']> {
-  const lists = listing.get(source) ?? new Map<string, ReturnType<Source['list']>>();
+async function listShared(source: Source, prefix: string): Promise<KeyListing> {
+  const lists = listing.get(source) ?? new Map<string, Promise<KeyListing>>();
   listing.set(source, lists);
   for (const [above, pending] of lists) {
     if (!prefix.startsWith(above)) continue;
     const whole = await pending;
-    return { ...whole, kvs: whole.kvs.filter((kv) => kv.key.startsWith(prefix)) };
+    return { revision: whole.revision, keys: whole.keys.filter((key) => key.startsWith(prefix)) };
   }
-  const pending = source.list(prefix);
+  const pending = keysUnder(source, prefix);
   lists.set(prefix, pending);
   try {
     return await pending;
@@ -52,15 +69,15 @@ async function listShared(source: Source, prefix: string): ReturnType<Source['li
   }
 }
 
-/** The next level under `prefix`: folders with their key counts, and keys. */
+/** The next level under `prefix`: folders with their key counts, and keys. Only keys are read, never values. */
 export async function tree(source: Source, prefix: string): Promise<Tree> {
-  const { kvs, revision } = await listShared(source, prefix);
+  const { keys: under, revision } = await listShared(source, prefix);
   const folders = new Map<string, number>();
   const keys: string[] = [];
-  for (const kv of kvs) {
-    const rest = kv.key.slice(prefix.length);
+  for (const key of under) {
+    const rest = key.slice(prefix.length);
     const slash = rest.indexOf('/');
-    if (slash === -1) keys.push(kv.key);
+    if (slash === -1) keys.push(key);
     else {
       const folder = rest.slice(0, slash);
       folders.set(folder, (folders.get(folder) ?? 0) + 1);
@@ -103,7 +120,7 @@ export function configRoutes(): Router {
     route(async (req) => {
       const needle = query(req, 'q').toLowerCase();
       const root = typeof req.query.root === 'string' ? req.query.root : '';
-      const keys = (await req.session.source.list(root)).kvs.map((kv) => kv.key).filter((key) => key.toLowerCase().includes(needle));
+      const keys = (await keysUnder(req.session.source, root)).keys.filter((key) => key.toLowerCase().includes(needle));
       return { keys: keys.slice(0, 100), more: keys.length > 100 };
     }),
   );

@@ -11,7 +11,7 @@ import { OfrepKeys } from '../ofrep-keys/OfrepKeys.tsx';
 import { Releases } from '../releases/Releases.tsx';
 import { whenLoginRequired } from './api.ts';
 import { Link, navigate, useLocation } from './router.tsx';
-import { loadSession, SessionContext, type SessionState } from './session.ts';
+import { nextSession, SessionContext, type SessionState } from './session.ts';
 
 const views = [
   { path: '/config', title: 'Config' },
@@ -102,7 +102,7 @@ export function App() {
   const { path, params } = useLocation();
   const reload = useCallback(async () => {
     try {
-      setSession(await loadSession());
+      setSession(await nextSession());
       setError(undefined);
     } catch (e) {
       setError(e);

@@ -18,7 +18,7 @@ const subscribe = (listener: () => void) => {
 };
 
 /** The path inside the console (`/config/...`) and the query string. */
-const current = () => `${window.location.pathname.slice(base.length - 1) || '/'}${window.location.search}`;
+export const current = () => `${window.location.pathname.slice(base.length - 1) || '/'}${window.location.search}`;
 
 /** Go to `to` (a path inside the console, `/flags/...`). */
 export function navigate(to: string, options: { replace?: boolean } = {}): void {

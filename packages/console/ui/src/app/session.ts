@@ -9,6 +9,24 @@ export async function loadSession(): Promise<Session> {
   return session;
 }
 
+let early: Promise<Session> | undefined;
+
+/**
+ * Ask for the session as the script starts, before React first renders, and hand the answer to
+ * `then` as it arrives (a view starts its reads there). The App takes this answer first.
+ */
+export function loadSessionEarly(then: (session: Session) => void): void {
+  early = loadSession();
+  early.then(then, () => undefined);
+}
+
+/** The session asked for early, the first time; a fresh answer after that. */
+export function nextSession(): Promise<Session> {
+  const answer = early ?? loadSession();
+  early = undefined;
+  return answer;
+}
+
 export interface SessionState {
   readonly session: Session;
   /** Ask the server again (after a login or logout). */

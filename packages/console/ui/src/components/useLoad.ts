@@ -10,14 +10,15 @@ export interface Loaded<T> {
 
 /**
  * Load `fetcher()` when `deps` change, and again on `reload()`. An answer that arrives after a newer
- * request started is dropped, so the page never shows an older state over a newer one.
+ * request started is dropped, so the page never shows an older state over a newer one. `initial`
+ * may give the first data at once (read before the component mounted): then nothing is fetched on mount.
  */
-export function useLoad<T>(fetcher: () => Promise<T>, deps: readonly unknown[]): Loaded<T> {
-  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({
-    data: undefined,
-    error: undefined,
-    loading: true,
+export function useLoad<T>(fetcher: () => Promise<T>, deps: readonly unknown[], initial?: () => T | undefined): Loaded<T> {
+  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>(() => {
+    const data = initial?.();
+    return { data, error: undefined, loading: data === undefined };
   });
+  const given = useRef(state.data !== undefined);
   const latest = useRef(0);
   const fetcherRef = useRef(fetcher);
   fetcherRef.current = fetcher;
@@ -34,6 +35,10 @@ export function useLoad<T>(fetcher: () => Promise<T>, deps: readonly unknown[]):
     );
   }, []);
   const start = () => {
+    if (given.current) {
+      given.current = false;
+      return;
+    }
     setState({ data: undefined, error: undefined, loading: true });
     reload();
   };

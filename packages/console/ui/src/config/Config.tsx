@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { ChangeEvent } from '../../../src/api/contract.ts';
+import type { ChangeEvent, Session } from '../../../src/api/contract.ts';
 import { Link, navigate, restOf } from '../app/router.tsx';
 import { useRooted, useSession } from '../app/session.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
@@ -16,9 +16,7 @@ export function Config({ path }: { path: string }) {
   const rooted = useRooted();
   const selected = restOf(path, 'config', rooted);
   const roots = session.configRoots;
-  // The roots and, for a deep link, every folder on its way load side by side, roots first (the
-  // server reads a folder asked for during its parent's read from that one).
-  useState(() => prefetchTrees(roots.flatMap((root) => [root, ...foldersBetween(root, selected)])));
+  useState(() => prefetchConfig(session, path));
   const [changed, setChanged] = useState<Changed>({ n: 0, keys: [], watchFrom: 0 });
   const onChange = useCallback((event: ChangeEvent | undefined, watchFrom?: number) => {
     setChanged((c) => ({ n: c.n + 1, keys: event?.changes.map((x) => x.key), watchFrom: Math.max(c.watchFrom, watchFrom ?? 0) }));
@@ -46,6 +44,17 @@ export function Config({ path }: { path: string }) {
       </section>
     </div>
   );
+}
+
+/**
+ * Start the reads of the Config view at `path`: the roots and, for a deep link, every folder on its
+ * way, side by side, roots first (the server reads a folder asked for during its parent's read from
+ * that one). The page calls it as soon as the session is known, before the view renders.
+ */
+export function prefetchConfig(session: Session, path: string): void {
+  if (session.loginRequired || !(path === '/config' || path.startsWith('/config/'))) return;
+  const selected = restOf(path.split('?')[0] ?? '', 'config', !session.configRoots.includes(''));
+  prefetchTrees(session.configRoots.flatMap((root) => [root, ...foldersBetween(root, selected)]));
 }
 
 /** The folders strictly below `root` on the way to `selected`: `/a/`, `/a/b/c` → `/a/b/`. */

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { Link } from '../app/router.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { useLoad } from '../components/useLoad.ts';
-import { loadTreeOnce } from './configApi.ts';
+import { loadTreeOnce, takeArrivedTree } from './configApi.ts';
 import { keyUrl } from './paths.ts';
 
 /** The last change seen live: the keys it touched (undefined: anything may have changed). */
@@ -53,7 +53,11 @@ export function TreeFolder({
 }
 
 function FolderChildren({ prefix, selected, changed }: { prefix: string; selected: string; changed: Changed }) {
-  const tree = useLoad(() => loadTreeOnce(prefix), [prefix]);
+  const tree = useLoad(
+    () => loadTreeOnce(prefix),
+    [prefix],
+    () => takeArrivedTree(prefix),
+  );
   const [shown, setShown] = useState(PAGE);
   const { reload } = tree;
   useEffect(() => {

@@ -6,7 +6,7 @@ import { call, query } from '../app/api.ts';
 /** The next level under `prefix` only: a namespace of 10 000 keys loads as it is opened. */
 export const loadTree = (prefix: string) => call(Tree, `/tree${query({ prefix })}`);
 
-const early = new Map<string, { tree: Promise<Tree>; at: number }>();
+const early = new Map<string, { tree: Promise<Tree>; at: number; arrived?: Tree }>();
 
 /**
  * Start loading the folders on the way to a linked key at once, side by side, rather than each
@@ -16,9 +16,21 @@ export function prefetchTrees(prefixes: readonly string[]): void {
   for (const prefix of prefixes) {
     if (early.has(prefix)) continue;
     const tree = loadTree(prefix);
-    tree.catch(() => undefined);
-    early.set(prefix, { tree, at: Date.now() });
+    const entry: { tree: Promise<Tree>; at: number; arrived?: Tree } = { tree, at: Date.now() };
+    tree.then((arrived) => (entry.arrived = arrived)).catch(() => undefined);
+    early.set(prefix, entry);
   }
+}
+
+/**
+ * A prefetched level that has already arrived, taken once: a folder opening on a deep link renders
+ * it at once, so the folders on the way to the key paint together rather than one render each.
+ */
+export function takeArrivedTree(prefix: string): Tree | undefined {
+  const prefetched = early.get(prefix);
+  if (!prefetched?.arrived || Date.now() - prefetched.at >= 5_000) return undefined;
+  early.delete(prefix);
+  return prefetched.arrived;
 }
 
 /** A folder's level: prefetched if it was, just now, else asked for. */
