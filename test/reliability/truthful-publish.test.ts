@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type DialsError, etcdSource, getRelease, listReleases, publishKeys, rollbackRelease } from '@dials/core';
 import { Etcd3 } from 'etcd3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { EtcdServer } from '../helpers/etcd.js';
 import { uniquePrefix } from '../helpers/keys.js';
 
@@ -37,6 +37,12 @@ describe('every write path tells the truth (real etcd)', () => {
     expect(written).toBeGreaterThanOrEqual(384);
     const [record] = await listReleases(again, namespace);
     expect(record?.state).toMatch(/interrupted|partial/);
+    // The dead write's in-progress mark outlives it by its lease (10 s, renewed when etcd restarts):
+    // until it goes, another release of several transactions into the namespace is refused.
+    await vi.waitFor(async () => expect(await again.get(`/dials/in-progress/${namespace}`)).toBeUndefined(), {
+      timeout: 30_000,
+      interval: 250,
+    });
     await rollbackRelease(again, await getRelease(again, namespace, record?.id as string));
     expect((await again.list(prefix)).kvs).toHaveLength(0);
     await again.close();
