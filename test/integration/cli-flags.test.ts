@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
 import { runDials, runEtcdctl, runJson } from '../helpers/cli.js';
@@ -103,5 +106,36 @@ describe('dials flags create and rollout', () => {
     const none = await dials('flags', 'rollout', 'plain', 'on=1,off=1', '--prefix', p);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('no fractional rule');
+  });
+});
+
+describe('dials import of a hostile flag set', () => {
+  const acc = { var: 'accumulator' };
+  const steps = Array.from({ length: 27 }, (_, i) => i);
+  // Doubles 27 times: 2²⁷ characters, folded while compiling. It took seconds to check, then was written.
+  const bomb = {
+    state: 'ENABLED',
+    variants: { on: true, off: false },
+    defaultVariant: 'off',
+    targeting: { if: [{ in: ['y', { reduce: [steps, { cat: [acc, acc] }, 'x'] }] }, 'on', 'off'] },
+  };
+
+  it('refuses a flag whose reduce doubles its accumulator before writing anything, naming the flag and the limit', async () => {
+    const p = uniquePrefix('cli-flags');
+    const dir = mkdtempSync(join(tmpdir(), 'dials-cli-flags-'));
+    try {
+      const file = join(dir, 'hostile.flagd.json');
+      writeFileSync(file, JSON.stringify({ flags: { good: { ...bomb, targeting: undefined }, bomb } }));
+      const started = Date.now();
+      const run = await dials('import', file, '--prefix', p, '--apply');
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('bomb');
+      expect(run.stderr).toContain('limit maxCost');
+      expect(Date.now() - started).toBeLessThan(20_000);
+      // Not even the good flag of the same file was written.
+      expect(await runEtcdctl(endpoint, 'get', p, '--prefix', '--keys-only')).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

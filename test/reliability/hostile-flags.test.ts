@@ -11,6 +11,16 @@ afterAll(() => etcd.close());
 const thousand = Array.from({ length: 1_000 }, (_, i) => i);
 const nested = (levels: number, inner: unknown): unknown => (levels === 0 ? inner : { all: [thousand, nested(levels - 1, inner)] });
 const flag = (targeting: unknown) => ({ state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off', targeting });
+const acc = { var: 'accumulator' };
+const steps27 = Array.from({ length: 27 }, (_, i) => i);
+/** A reduce whose accumulator doubles at each of 27 steps (2²⁷), its result read by `in`; the literal ones fold at compile time. */
+const doubled = (reduce: unknown) => flag({ if: [{ '>': [{ var: 'x' }, 0] }, 'on', { if: [{ in: ['y', { reduce }] }, 'off', 'on'] }] });
+const doublingBombs = {
+  'cat-literal': doubled([steps27, { cat: [acc, acc] }, 'x']),
+  'merge-literal': doubled([steps27, { merge: [acc, acc] }, [1]]),
+  'cat-seeded': doubled([steps27, { cat: [acc, acc] }, { var: 'seed' }]),
+  'merge-seeded': doubled([steps27, { merge: [acc, acc] }, { var: 'seed' }]),
+};
 const good = { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'on' };
 /** `$evaluators` where each rule `or`s the previous one twice: 2^40 nodes once expanded. */
 const doubling = Object.fromEntries(
@@ -58,6 +68,30 @@ describe('one flag document cannot stop the fleet', () => {
     // A restart compiles everything again: it refuses the same two and is ready.
     const again = createFlags({ source: etcdSource({ endpoints: endpoint }), prefix });
     await again.ready();
+    expect(again.isEnabled('good')).toBe(true);
+    await again.close();
+    await etcd.delete().prefix(prefix);
+  });
+
+  it('refuses reduce accumulators that double (cat and merge, literal and seeded from the context) written under a running app', async () => {
+    const prefix = uniquePrefix('hostile-flags');
+    await etcd.put(`${prefix}good`).value(JSON.stringify(good));
+    const flags = createFlags({ source: etcdSource({ endpoints: endpoint }), prefix });
+    await flags.ready();
+    const names = Object.keys(doublingBombs);
+    const refused = names.map((name) => until(flags.errors$, (e: DialsError) => e.code === 'PARSE_ERROR' && e.key === `${prefix}${name}`));
+    for (const [name, document] of Object.entries(doublingBombs)) await etcd.put(`${prefix}${name}`).value(JSON.stringify(document));
+    // Before the fix each literal one took seconds to fold, and the seeded ones compiled (3 s and 340 MB per evaluate).
+    for (const error of await Promise.all(refused)) expect(error.message).toContain('limit maxCost');
+    for (const name of names) {
+      expect(flags.evaluate(name, { x: 0, seed: 'ab' }), name).toMatchObject({ reason: 'ERROR', errorCode: 'PARSE_ERROR' });
+      expect(flags.evaluate(name).errorMessage, name).toContain('maxCost');
+    }
+    expect(flags.isEnabled('good')).toBe(true);
+    await flags.close();
+    const again = createFlags({ source: etcdSource({ endpoints: endpoint }), prefix });
+    await again.ready();
+    for (const name of names) expect(again.evaluate(name, { x: 0, seed: 'ab' }).errorCode, name).toBe('PARSE_ERROR');
     expect(again.isEnabled('good')).toBe(true);
     await again.close();
     await etcd.delete().prefix(prefix);

@@ -9,7 +9,7 @@ import type {
   FlagValue,
 } from '../types.js';
 import { compileTargeting, DEFAULT_LIMITS, measure } from './jsonlogic/compile.js';
-import { CompileError } from './jsonlogic/errors.js';
+import { CompileError, LimitError } from './jsonlogic/errors.js';
 import type { CompileLimits, Expr } from './jsonlogic/types.js';
 import { type FlagCounter, type Outcome, UNCOUNTED } from './usage.js';
 
@@ -157,8 +157,10 @@ export class CompiledFlag {
     let result: unknown;
     try {
       result = this.targeting(context);
-    } catch {
+    } catch (caught) {
       this.errorOutcome.count++;
+      // Over a limit: say which, as the usual message would leave the flag's author guessing.
+      if (caught instanceof LimitError) return error(this.key, 'GENERAL', `${this.general.errorMessage}: ${caught.message}`, this.metadata);
       return this.general;
     }
     if (result === null || result === undefined) {

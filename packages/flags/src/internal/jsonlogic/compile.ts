@@ -4,7 +4,7 @@ import { OPERATORS } from './operators/table.js';
 import { constant } from './runtime.js';
 import type { CompileLimits, Expr, FlagScope, Operation, Register } from './types.js';
 
-export const DEFAULT_LIMITS: CompileLimits = { maxDepth: 64, maxNodes: 10_000, maxCost: 1_000_000 };
+export const DEFAULT_LIMITS: CompileLimits = { maxDepth: 64, maxNodes: 10_000, maxCost: 1_000_000, maxValueLength: 1_000_000 };
 
 interface State {
   readonly scope: FlagScope;
@@ -127,6 +127,7 @@ function compile(node: unknown, state: State, depth: number, top: boolean): Expr
     scope: state.scope,
     register: state.register,
     registerRead: state.registerRead,
+    limits: state.limits,
     compile: (arg) => compile(arg, state, depth + 1, top),
     compileAll: () => args.map((arg) => compile(arg, state, depth + 1, top)),
     compileMapper: (arg) => compile(arg, state, depth + 1, false),

@@ -7,3 +7,6 @@ export class CompileError extends Error {
 export class EvaluationError extends Error {
   override readonly name = 'EvaluationError';
 }
+
+/** An evaluation stopped because it would build a value over the limits: its message names the limit. */
+export class LimitError extends EvaluationError {}

@@ -7,6 +7,8 @@ export interface CompileLimits {
   readonly maxNodes: number;
   /** The most steps an evaluation may take, iterations multiplied out (see `checkCost`). */
   readonly maxCost: number;
+  /** The longest string or array `cat` and `merge` may build (checked at compile time and when they run). */
+  readonly maxValueLength: number;
 }
 
 /** What the top-level scope knows: the flag's key, for `$flagd.flagKey` and fractional bucketing. */
@@ -36,6 +38,8 @@ export interface Operation {
   readonly register: Register;
   /** Whether anything in the tree reads the register; if not, `var` need not write it. */
   readonly registerRead: boolean;
+  /** The tree's limits: `cat` and `merge` refuse to build values longer than `maxValueLength`. */
+  readonly limits: CompileLimits;
   /** Compile an argument, in the same scope. */
   compile(arg: unknown): Expr;
   /** Compile every argument of `args`. */

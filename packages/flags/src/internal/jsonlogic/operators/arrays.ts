@@ -1,6 +1,7 @@
 import { EvaluationError } from '../errors.js';
 import * as runtime from '../runtime.js';
 import type { Expr, Operation, Operator, OperatorTable, Register } from '../types.js';
+import { tooLong } from './strings.js';
 
 // Bound here: through vitest's module runner, where the benchmarks run, an imported name is a lookup at every use.
 const { truthy } = runtime;
@@ -43,13 +44,17 @@ function compileReduce(o: Operation): Expr {
 
 function compileMerge(o: Operation): Expr {
   const parts = o.compileAll();
+  const max = o.limits.maxValueLength;
   return (data) => {
     const out: unknown[] = [];
     for (const part of parts) {
       const v = part(data);
-      if (Array.isArray(v)) out.push(...v);
-      else out.push(v);
+      if (!Array.isArray(v)) out.push(v);
+      else if (out.length + v.length > max) tooLong('merge', max);
+      // Not push(...v): spreading a long array overflows the stack.
+      else for (let i = 0; i < v.length; i++) out.push(v[i]);
     }
+    if (out.length > max) tooLong('merge', max);
     return out;
   };
 }

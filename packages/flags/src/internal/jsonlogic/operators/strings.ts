@@ -1,21 +1,31 @@
+import { LimitError } from '../errors.js';
 import { constant } from '../runtime.js';
 import type { Expr, Operation, OperatorTable } from '../types.js';
 
+/** The error of a `cat` or `merge` that would build a value over the limit (the compile-time estimate assumes context values of 100). */
+export function tooLong(op: string, max: number): never {
+  throw new LimitError(`${op} would build a value longer than ${max} (limit maxValueLength)`);
+}
+
 function compileCat(o: Operation): Expr {
   const raw = o.raw;
+  const max = o.limits.maxValueLength;
   if (!Array.isArray(raw)) {
     if (typeof raw === 'string') return constant(raw);
     if (typeof raw === 'number') return constant(String(raw));
     const value = o.compile(raw);
     return (data) => {
       const v = value(data);
-      return typeof v === 'string' ? v : String(v);
+      const out = typeof v === 'string' ? v : String(v);
+      if (out.length > max) tooLong('cat', max);
+      return out;
     };
   }
   const parts = o.compileAll();
   return (data) => {
     let out = '';
     for (const part of parts) out += part(data);
+    if (out.length > max) tooLong('cat', max);
     return out;
   };
 }
