@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import type { KeyView, ReleaseSummary } from '../../../src/api/contract.ts';
 import { ApiFailure } from '../app/api.ts';
+import { navigate } from '../app/router.tsx';
+import { changePath } from '../changes/changesApi.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { deleteKey, writeKey } from './configApi.ts';
 import { checkRaw } from './schemaCheck.ts';
@@ -27,14 +29,16 @@ export function KeyEditor({ view, onSaved }: { view: KeyView; onSaved: () => voi
     setError(undefined);
     setSaved(undefined);
     try {
-      const { release } = await writeKey({
+      const result = await writeKey({
         key: view.key,
         value,
         ...(message ? { message } : {}),
         ...(ttlSeconds ? { ttlMs: ttlSeconds * 1000 } : {}),
         ...(force ? { force: true } : {}),
       });
-      setSaved(release);
+      // The namespace requires approval: the write became a change request; go to it.
+      if ('changeRequest' in result) return navigate(changePath(result.changeRequest.namespace, result.changeRequest.id));
+      setSaved(result.release);
       setDraft(undefined);
       onSaved();
     } catch (e) {
@@ -44,7 +48,9 @@ export function KeyEditor({ view, onSaved }: { view: KeyView; onSaved: () => voi
   const remove = async () => {
     setConfirmDelete(false);
     try {
-      setSaved((await deleteKey(view.key)).release);
+      const result = await deleteKey(view.key);
+      if ('changeRequest' in result) return navigate(changePath(result.changeRequest.namespace, result.changeRequest.id));
+      setSaved(result.release);
       onSaved();
     } catch (e) {
       setError(e);

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import { KeyView, SearchResult, Tree, type WriteKey, WriteResult } from '../../../src/api/contract.ts';
+import { DraftedInstead } from '../../../src/api/delivery-contract.ts';
 import { call, query } from '../app/api.ts';
 
 /** Every HTTP call of the Config view. */
@@ -33,6 +35,9 @@ export const searchKeys = (q: string, root: string) => call(SearchResult, `/sear
 /** A key with its rules and history; secrets redacted unless `reveal` (and etcd lets this user read it). */
 export const loadKey = (key: string, reveal: boolean) => call(KeyView, `/key${query({ key, reveal: reveal ? '1' : undefined })}`);
 
-export const writeKey = (write: WriteKey) => call(WriteResult, '/key', { method: 'PUT', body: write });
+/** A write's answer: its release, or (the namespace requires approval) the change request drafted instead. */
+const Written = z.union([WriteResult, DraftedInstead]);
 
-export const deleteKey = (key: string) => call(WriteResult, `/key${query({ key })}`, { method: 'DELETE' });
+export const writeKey = (write: WriteKey) => call(Written, '/key', { method: 'PUT', body: write });
+
+export const deleteKey = (key: string) => call(Written, `/key${query({ key })}`, { method: 'DELETE' });
