@@ -66,7 +66,7 @@ function Shown({ cr, onChanged }: { cr: ChangeRequestView; onChanged: () => void
       <p>
         <strong>{cr.title}</strong> by {cr.author}, <time dateTime={cr.createdAt}>{new Date(cr.createdAt).toLocaleString()}</time>
       </p>
-      {cr.message && <p>{cr.message}</p>}
+      {cr.message && cr.message !== cr.title && <p>{cr.message}</p>}
       <dl className="evaluation" aria-label="Status">
         <dt>State</dt>
         <dd>{cr.state}</dd>
