@@ -113,6 +113,37 @@ describe('change requests in the console', () => {
     expect(record).toMatchObject({ author: 'ana', changeRequest: id, approvers: ['ben'], message: `change request ${id}: bigger port` });
     for (const w of [ana, vera, ben]) expect(w.incidents).toEqual([]);
   });
+
+  it('ana drafts a request from the form, schedules it for tomorrow 09:00 and takes it off the schedule', async () => {
+    const ana = await logIn('ana', `changes/${production}`);
+    const form = ana.page.getByRole('region', { name: 'New change request' });
+    await form.getByLabel('Title').fill('feature on');
+    await form.getByLabel('Key 1').fill(`/${production}/feature`);
+    await form.getByLabel('Value 1').fill('"on"');
+    await form.getByRole('button', { name: 'Draft change request' }).click();
+    await ana.page.waitForURL(new RegExp(`/console/changes/${production}/[0-9]+$`));
+    const id = ana.page.url().split('/').pop() as string;
+    const record = async () => JSON.parse((await root.get(`/dials/changes/${production}/${id}`).string()) as string);
+    expect(await record()).toMatchObject({
+      title: 'feature on',
+      author: 'ana',
+      changes: [{ key: `/${production}/feature`, after: '"on"' }],
+    });
+
+    const day = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await ana.page.getByLabel('Apply at').fill(`${day}T09:00`); // the page's time zone is UTC
+    await ana.page.getByRole('button', { name: 'Schedule' }).click();
+    await ana.page.getByRole('region', { name: 'History' }).getByText(`ana scheduled: to be applied at ${day}T09:00:00.000Z`).waitFor();
+    expect((await record()).schedule).toEqual({ at: `${day}T09:00:00.000Z`, by: 'ana' });
+    await ana.page.getByRole('button', { name: 'Unschedule' }).click();
+    await ana.page
+      .getByRole('region', { name: 'History' })
+      .getByText(/ana unscheduled/)
+      .waitFor();
+    expect((await record()).schedule).toBeUndefined();
+    expect(await root.get(`/${production}/feature`).string()).toBeNull();
+    expect(ana.incidents).toEqual([]);
+  });
 });
 
 describe('gray releases in the console', () => {
