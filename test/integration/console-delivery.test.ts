@@ -19,13 +19,17 @@ let http: Server;
 let base: string;
 beforeAll(async () => {
   ({ server: etcd, root } = await startEtcdWithUsers({
-    ana: { password: 'ana-pass', write: ['/config/', '/dials/'] },
-    ben: { password: 'ben-pass', write: ['/config/', '/dials/'] },
+    ana: { password: 'ana-pass', write: ['/config/', '/flags/', '/dials/'] },
+    ben: { password: 'ben-pass', write: ['/config/', '/flags/', '/dials/'] },
     vera: { password: 'vera-pass', read: ['/config/', '/dials/'] },
   }));
   await root.put(port).value('5432');
   await root.put(`/${ns}/database/host`).value('db');
   await root.put(policyKey(ns)).value(JSON.stringify({ requireApproval: 1 }));
+  await root.put(policyKey('flags/shop/production')).value(JSON.stringify({ requireApproval: 1 }));
+  await root
+    .put('/flags/shop/production/beta')
+    .value(JSON.stringify({ state: 'DISABLED', variants: { on: true, off: false }, defaultVariant: 'off' }));
   dialsConsole = await createConsole({ etcd: { endpoints: etcd.endpoint } });
   const app = express();
   app.use('/console', dialsConsole.router);
@@ -138,6 +142,34 @@ describe('change requests in the console API', () => {
     expect(missing.status).toBe(400);
     expect(missing.json.error.key).toBe(`/dials/changes/${ns}/999999`);
     expect((await ana('POST', '/changes/merge', { namespace: ns, id })).status).toBe(404);
+  });
+});
+
+describe('other console writes to a reviewed namespace', () => {
+  it('drafts a change request for a flag switch, a promote and a rollback, writing nothing', async () => {
+    const ana = await login('ana', 'ana-pass');
+    const drafted = async (answer: Answer, namespace: string) => {
+      expect(answer.status, JSON.stringify(answer.json)).toBe(202);
+      const { id } = answer.json.changeRequest as { id: string };
+      return (await ana('GET', `/change?namespace=${namespace}&id=${id}`)).json;
+    };
+    const flag = await ana('POST', '/flags/update', { prefix: '/flags/shop/production/', key: 'beta', state: 'ENABLED' });
+    expect((await drafted(flag, 'flags/shop/production')).changes).toMatchObject([{ key: '/flags/shop/production/beta' }]);
+    expect(JSON.parse((await value('/flags/shop/production/beta')) as string).state).toBe('DISABLED');
+
+    await root.put('/config/shop/staging/database/port').value('7000');
+    const promote = await ana('POST', '/promote', {
+      from: '/config/shop/staging/',
+      to: `/${ns}/`,
+      paths: ['database/port'],
+      apply: true,
+    });
+    expect((await drafted(promote, ns)).changes).toMatchObject([{ key: port, after: '7000' }]);
+
+    const [latest] = (await ana('GET', `/releases?namespace=${ns}`)).json.releases as { id: string; changes: { key: string }[] }[];
+    const rollback = await ana('POST', '/rollback', { namespace: ns, id: latest?.id, apply: true });
+    expect((await drafted(rollback, ns)).changes).toMatchObject([{ key: port, before: '6543', after: '5432' }]);
+    expect(await value(port)).toBe('6543');
   });
 });
 

@@ -15,7 +15,7 @@ import {
   scheduleChangeRequest,
   unscheduleChangeRequest,
 } from '@dials/core';
-import { type Router, Router as router } from 'express';
+import { type Response, type Router, Router as router } from 'express';
 import {
   ChangeRequestAction,
   type ChangeRequestList,
@@ -77,21 +77,24 @@ export function approvalRequired(error: unknown): undefined {
 
 /**
  * A console write that the namespace's policy refuses without approval, drafted as a change request
- * instead (nothing is written to the config): the UI goes to it.
+ * instead (nothing is written to the config), answered `202`: the UI goes to it.
  */
 export async function draftInstead(
   req: SessionRequest,
+  res: Response,
   namespace: string,
   changes: readonly { key: string; after: string | undefined }[],
   message: string | undefined,
+  source: Source = req.session.source,
 ): Promise<DraftedInstead> {
-  const cr = await createChangeRequest(req.session.source, {
+  const cr = await createChangeRequest(source, {
     namespace,
     ...(message ? { title: message.split('\n')[0]?.slice(0, 200) } : {}),
     ...(message ? { message } : {}),
     ...(req.session.user ? { author: req.session.user } : {}),
     changes,
   });
+  res.status(202);
   return {
     changeRequest: { namespace: cr.namespace, id: cr.id },
     message: `${cr.namespace} requires approval: nothing was written; change request ${cr.id} was drafted for review`,

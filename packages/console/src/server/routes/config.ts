@@ -163,7 +163,7 @@ export function configRoutes(): Router {
         force: write.force,
         ...(req.session.user ? { author: req.session.user } : {}),
       }).catch(approvalRequired);
-      if (!release) return res.status(202).json(await draftInstead(req, namespace, changes, write.message));
+      if (!release) return draftInstead(req, res, namespace, changes, write.message);
       return { release: summary(release) };
     }),
   );
@@ -176,7 +176,7 @@ export function configRoutes(): Router {
         namespace: namespaceForKey(key),
         ...(req.session.user ? { author: req.session.user } : {}),
       }).catch(approvalRequired);
-      if (!release) return res.status(202).json(await draftInstead(req, namespaceForKey(key), changes, undefined));
+      if (!release) return draftInstead(req, res, namespaceForKey(key), changes, undefined);
       return { release: summary(release) };
     }),
   );

@@ -1,12 +1,14 @@
+import { type ZodType, z } from 'zod';
 import {
   type ChangeRequestAction,
   ChangeRequestList,
   ChangeRequestResult,
   ChangeRequestView,
   type CreateChangeRequest,
+  DraftedInstead,
 } from '../../../src/api/delivery-contract.ts';
 import { call, query } from '../app/api.ts';
-import { encodePath } from '../app/router.tsx';
+import { encodePath, navigate } from '../app/router.tsx';
 
 /** Every HTTP call of the Change requests view. */
 
@@ -30,4 +32,21 @@ export function parseChangePath(rest: string): { namespace: string; id?: string 
   const trimmed = rest.replace(/\/+$/, '');
   const match = /^(.*)\/([1-9][0-9]*)$/.exec(trimmed);
   return match ? { namespace: match[1] as string, id: match[2] as string } : { namespace: trimmed };
+}
+
+/**
+ * A write of another view (a key, a flag, a promote, a rollback). When its namespace requires
+ * approval the server drafts a change request instead (202): the page goes to it and this answers
+ * undefined.
+ */
+export async function writeOrDraft<T>(
+  schema: ZodType<T>,
+  path: string,
+  options: { method: string; body?: unknown },
+): Promise<T | undefined> {
+  const result = await call(z.union([DraftedInstead, schema]), path, options);
+  const drafted = DraftedInstead.safeParse(result);
+  if (!drafted.success) return result as T;
+  navigate(changePath(drafted.data.changeRequest.namespace, drafted.data.changeRequest.id));
+  return undefined;
 }

@@ -1,8 +1,6 @@
 import { useState } from 'react';
 import type { KeyView, ReleaseSummary } from '../../../src/api/contract.ts';
 import { ApiFailure } from '../app/api.ts';
-import { navigate } from '../app/router.tsx';
-import { changePath } from '../changes/changesApi.ts';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { deleteKey, writeKey } from './configApi.ts';
 import { checkRaw } from './schemaCheck.ts';
@@ -36,8 +34,8 @@ export function KeyEditor({ view, onSaved }: { view: KeyView; onSaved: () => voi
         ...(ttlSeconds ? { ttlMs: ttlSeconds * 1000 } : {}),
         ...(force ? { force: true } : {}),
       });
-      // The namespace requires approval: the write became a change request; go to it.
-      if ('changeRequest' in result) return navigate(changePath(result.changeRequest.namespace, result.changeRequest.id));
+      // The namespace requires approval: the write became a change request, and the page went to it.
+      if (!result) return;
       setSaved(result.release);
       setDraft(undefined);
       onSaved();
@@ -49,7 +47,7 @@ export function KeyEditor({ view, onSaved }: { view: KeyView; onSaved: () => voi
     setConfirmDelete(false);
     try {
       const result = await deleteKey(view.key);
-      if ('changeRequest' in result) return navigate(changePath(result.changeRequest.namespace, result.changeRequest.id));
+      if (!result) return;
       setSaved(result.release);
       onSaved();
     } catch (e) {
