@@ -204,6 +204,15 @@ describe('gray releases in the console API', () => {
     expect((await ana('GET', `/gray/one?namespace=${gns}&id=${id}`)).status).toBe(400);
   });
 
+  it('refuses one in a namespace that requires approval with a 403 naming the policy, writing nothing', async () => {
+    const ana = await login('ana', 'ana-pass');
+    const refused = await ana('POST', '/gray', { namespace: ns, changes: [{ key: port, value: '1' }], labels: { canary: 'true' } });
+    expect(refused.status).toBe(403);
+    expect(refused.json.error).toMatchObject({ code: 'APPROVAL_REQUIRED', key: port });
+    expect(refused.json.error.message).toContain(`${ns} requires review`);
+    expect(await root.getAll().prefix(`/dials/gray/${ns}/`).keys()).toEqual([]);
+  });
+
   it('abandons one (the value stays), and refuses a reader', async () => {
     const ana = await login('ana', 'ana-pass');
     const vera = await login('vera', 'vera-pass');

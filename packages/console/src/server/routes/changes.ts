@@ -76,6 +76,19 @@ export function approvalRequired(error: unknown): undefined {
 }
 
 /**
+ * `route()` for the delivery routes: a refusal by a review policy (APPROVAL_REQUIRED: a gray release
+ * or an apply in a namespace that requires more approvals) is a 403 with its code, message and key.
+ */
+export function deliveryRoute(fn: (req: SessionRequest, res: Response) => Promise<unknown>) {
+  return route((req, res) =>
+    fn(req, res).catch((error: unknown) => {
+      if (!isDialsError(error) || error.code !== 'APPROVAL_REQUIRED') throw error;
+      throw new HttpError(403, error.code, error.message, error.key);
+    }),
+  );
+}
+
+/**
  * A console write that the namespace's policy refuses without approval, drafted as a change request
  * instead (nothing is written to the config), answered `202`: the UI goes to it.
  */
@@ -138,7 +151,7 @@ export function changeRoutes(): Router {
   );
   r.post(
     '/changes/:action',
-    route(async (req): Promise<ChangeRequestResult> => {
+    deliveryRoute(async (req): Promise<ChangeRequestResult> => {
       const { namespace, id, comment, at } = body(req, ChangeRequestAction);
       const source = req.session.source;
       const by = req.session.user ? { by: req.session.user } : {};

@@ -18,7 +18,7 @@ import {
 import { type Router, Router as router } from 'express';
 import { CreateGray, GrayAction, type GrayList, type GrayResult, type GrayView } from '../../api/delivery-contract.js';
 import { body, HttpError, query, route } from '../http.js';
-import { namespacesOf } from './changes.js';
+import { deliveryRoute, namespacesOf } from './changes.js';
 import { summary } from './config.js';
 
 /** The fleet of `namespace`, or none when the user may not read its reports. */
@@ -82,7 +82,7 @@ export function grayRoutes(): Router {
   );
   r.post(
     '/gray',
-    route(async (req): Promise<GrayResult> => {
+    deliveryRoute(async (req): Promise<GrayResult> => {
       const create = body(req, CreateGray);
       const source = req.session.source;
       const release = await grayRelease(
@@ -106,7 +106,7 @@ export function grayRoutes(): Router {
   );
   r.post(
     '/gray/:action',
-    route(async (req): Promise<GrayResult> => {
+    deliveryRoute(async (req): Promise<GrayResult> => {
       const { namespace, id } = body(req, GrayAction);
       const source = req.session.source;
       const author = req.session.user ? { author: req.session.user } : {};
