@@ -180,6 +180,11 @@ describe('gray releases in the console', () => {
     await on.getByText('canary-1').waitFor();
     expect(await on.getByText('stable-1').count()).toBe(0);
     await screenshot(ana.page, 'gray');
+    const vera = await logIn('vera', `gray/${staging}/${id}`);
+    await vera.page.getByRole('region', { name: 'Instances on it' }).getByText('canary-1').waitFor();
+    expect(await vera.page.getByRole('button', { name: 'Promote' }).count()).toBe(0); // may only read
+    expect(await vera.page.getByRole('button', { name: 'Abandon' }).count()).toBe(0);
+    expect(vera.incidents).toEqual([]);
 
     await ana.page.getByRole('button', { name: 'Promote' }).click();
     await ana.page
