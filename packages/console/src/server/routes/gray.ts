@@ -3,7 +3,6 @@ import {
   advanceGray,
   type FleetStatus,
   fleetStatus,
-  GRAY_PREFIX,
   type GrayReleaseState,
   getGray,
   grayRelease,
@@ -18,7 +17,7 @@ import {
 import { type Router, Router as router } from 'express';
 import { CreateGray, GrayAction, type GrayList, type GrayResult, type GrayView } from '../../api/delivery-contract.js';
 import { body, HttpError, query, route } from '../http.js';
-import { deliveryRoute, namespacesOf } from './changes.js';
+import { deliveryRoute } from './changes.js';
 import { summary } from './config.js';
 
 /** The fleet of `namespace`, or none when the user may not read its reports. */
@@ -49,12 +48,9 @@ function grayView(state: GrayReleaseState, fleet: FleetStatus | undefined): Gray
   };
 }
 
-/** A gray release's header: `<namespace>/<id>` directly under the prefix (its values lie deeper). */
+/** The namespaces that have gray releases: those their readable headers name. */
 async function grayNamespaces(source: Source): Promise<string[]> {
-  const all = await namespacesOf(source, GRAY_PREFIX);
-  // The values' keys look like namespaces too (`<namespace>/<id>/<path>`): keep those whose header exists.
-  const headers = new Set((await listGray(source)).map((s) => s.release.namespace));
-  return all.filter((n) => headers.has(n));
+  return [...new Set((await listGray(source)).map((s) => s.release.namespace))].sort();
 }
 
 /** The routes of the Gray releases view: list, show with its instances, start, and the controls. */
