@@ -185,6 +185,7 @@ describe('the console in a browser, on the demo on etcd', () => {
     await newest.getByText(`promote 2 keys from ${staging} to ${production}`).waitFor();
     await newest.getByRole('button', { name: 'Roll back' }).click();
     const confirm = newest.getByRole('region', { name: 'Confirm rollback' });
+    await confirm.waitFor(); // it comes with the server's answer: allInnerTexts() does not wait
     expect(await confirm.getByRole('table', { name: 'Inverse changes' }).locator('tbody tr').allInnerTexts()).toEqual([
       `${production}checkout/currency\tUSD\t→\t"EUR"`,
       `${production}shop/name\t"Staging Shop"\t→\t"Dials Shop"`,

@@ -1,4 +1,5 @@
 export * from './api/contract.js';
+export * from './api/delivery-contract.js';
 export {
   createOfrepKey,
   hashKey,

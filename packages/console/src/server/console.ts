@@ -3,10 +3,12 @@ import express, { type Request, type Response, type Router } from 'express';
 import { LoginRequest, type Session } from '../api/contract.js';
 import { body, bodyErrors, HttpError, route, type SessionRequest, sendError } from './http.js';
 import { uiDirectory, uiPage, withPreloads } from './page.js';
+import { changeRoutes } from './routes/changes.js';
 import { configRoutes } from './routes/config.js';
 import { environmentRoutes } from './routes/environments.js';
 import { eventRoutes } from './routes/events.js';
 import { flagRoutes } from './routes/flags.js';
+import { grayRoutes } from './routes/gray.js';
 import { ofrepKeyRoutes } from './routes/ofrep-keys.js';
 import { releaseRoutes } from './routes/releases.js';
 import { securityHeaders } from './security.js';
@@ -174,6 +176,8 @@ export async function createConsole(options: ConsoleOptions): Promise<DialsConso
   });
   for (const routes of [configRoutes(), environmentRoutes(), flagRoutes(), releaseRoutes(), eventRoutes()]) api.use(routes);
   api.use(ofrepKeyRoutes());
+  api.use(changeRoutes());
+  api.use(grayRoutes());
   api.use((_req, res) => sendError(res, new HttpError(404, 'NOT_FOUND', 'No such API route')));
   r.use('/api', api);
 

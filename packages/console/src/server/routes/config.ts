@@ -12,6 +12,7 @@ import {
 import { type Router, Router as router } from 'express';
 import { type KeyView, type ReleaseSummary, type Tree, WriteKey } from '../../api/contract.js';
 import { body, HttpError, query, route } from '../http.js';
+import { approvalRequired, draftInstead } from './changes.js';
 
 /** A key's release namespace, as the CLI names it: its first three segments (`config/shop/dev`). */
 export function namespaceForKey(key: string): string {
@@ -160,7 +161,7 @@ export function configRoutes(): Router {
   );
   r.put(
     '/key',
-    route(async (req) => {
+    route(async (req, res) => {
       const write = body(req, WriteKey);
       if (write.value === '<redacted>' && isSecretPath(write.key)) {
         throw new HttpError(
@@ -171,24 +172,28 @@ export function configRoutes(): Router {
         );
       }
       const namespace = namespaceForKey(write.key);
-      const release = await publishKeys(req.session.source, [{ key: write.key, after: write.value }], {
+      const changes = [{ key: write.key, after: write.value }];
+      const release = await publishKeys(req.session.source, changes, {
         namespace,
         message: write.message,
         ttlMs: write.ttlMs,
         force: write.force,
         ...(req.session.user ? { author: req.session.user } : {}),
-      });
+      }).catch(approvalRequired);
+      if (!release) return draftInstead(req, res, namespace, changes, write.message);
       return { release: summary(release) };
     }),
   );
   r.delete(
     '/key',
-    route(async (req) => {
+    route(async (req, res) => {
       const key = query(req, 'key');
-      const release = await publishKeys(req.session.source, [{ key, after: undefined }], {
+      const changes = [{ key, after: undefined }];
+      const release = await publishKeys(req.session.source, changes, {
         namespace: namespaceForKey(key),
         ...(req.session.user ? { author: req.session.user } : {}),
-      });
+      }).catch(approvalRequired);
+      if (!release) return draftInstead(req, res, namespaceForKey(key), changes, undefined);
       return { release: summary(release) };
     }),
   );

@@ -1,7 +1,9 @@
 import { type KeyChange, publishKeys, redactRaw } from '@dials/core';
 import { type Router, Router as router } from 'express';
 import { type Diff, Promote, type PromoteResult } from '../../api/contract.js';
+import type { DraftedInstead } from '../../api/delivery-contract.js';
 import { body, query, route } from '../http.js';
+import { approvalRequired, draftInstead } from './changes.js';
 import { namespaceForKey, summary } from './config.js';
 
 const withSlash = (prefix: string) => (prefix.endsWith('/') ? prefix : `${prefix}/`);
@@ -31,7 +33,7 @@ export function environmentRoutes(): Router {
   );
   r.post(
     '/promote',
-    route(async (req): Promise<PromoteResult> => {
+    route(async (req, res): Promise<PromoteResult | DraftedInstead> => {
       const promote = body(req, Promote);
       const [from, to] = [withSlash(promote.from), withSlash(promote.to)];
       const source = req.session.source;
@@ -61,7 +63,9 @@ export function environmentRoutes(): Router {
         guardPrefix: to,
         message: promote.message ?? `promote ${from} to ${to}`,
         ...(req.session.user ? { author: req.session.user } : {}),
-      });
+      }).catch(approvalRequired);
+      // The namespace requires approval: a change request is drafted instead (202).
+      if (!release) return draftInstead(req, res, namespaceForKey(to), changes, promote.message ?? `promote ${from} to ${to}`);
       return { changes: shown, release: summary(release) };
     }),
   );

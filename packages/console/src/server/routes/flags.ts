@@ -3,6 +3,7 @@ import { createFlags, EVALUATORS_KEY, validateFlagDefinition } from '@dials/flag
 import { type Router, Router as router } from 'express';
 import { FlagCheck, type FlagCheckResult, FlagEvaluate, type FlagEvaluation, type FlagList, FlagUpdate } from '../../api/contract.js';
 import { body, HttpError, route } from '../http.js';
+import { approvalRequired, draftInstead } from './changes.js';
 import { namespaceForKey, summary } from './config.js';
 
 const withSlash = (prefix: string) => (prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`);
@@ -115,7 +116,7 @@ export function flagRoutes(): Router {
   );
   r.post(
     '/flags/update',
-    route(async (req) => {
+    route(async (req, res) => {
       const update = body(req, FlagUpdate);
       const prefix = withSlash(update.prefix);
       const source = req.session.flagsSource;
@@ -135,11 +136,14 @@ export function flagRoutes(): Router {
       }
       validateFlagDefinition(update.key, next, evaluators);
       const key = prefix + update.key;
-      const release = await publishKeys(source, [{ key, after: JSON.stringify(next) }], {
+      const changes = [{ key, after: JSON.stringify(next) }];
+      const release = await publishKeys(source, changes, {
         namespace: namespaceForKey(key),
         message: update.message,
         ...(req.session.user ? { author: req.session.user } : {}),
-      });
+      }).catch(approvalRequired);
+      // The namespace requires approval: a change request is drafted instead (202).
+      if (!release) return draftInstead(req, res, namespaceForKey(key), changes, update.message, source);
       return { release: summary(release) };
     }),
   );

@@ -13,7 +13,9 @@ import {
 } from '@dials/core';
 import { type Router, Router as router } from 'express';
 import { type Cluster, type Fleet, type ReleaseList, Rollback, type RollbackResult } from '../../api/contract.js';
+import type { DraftedInstead } from '../../api/delivery-contract.js';
 import { body, route } from '../http.js';
+import { approvalRequired, draftInstead } from './changes.js';
 import { summary } from './config.js';
 
 /** The namespaces that have keys under `root` (`/dials/releases/`): each key's path without its last `depth` segments. */
@@ -42,7 +44,7 @@ export function releaseRoutes(): Router {
   );
   r.post(
     '/rollback',
-    route(async (req): Promise<RollbackResult> => {
+    route(async (req, res): Promise<RollbackResult | DraftedInstead> => {
       const request = body(req, Rollback);
       const source = req.session.source;
       const release = await getRelease(source, request.namespace, request.id);
@@ -60,7 +62,10 @@ export function releaseRoutes(): Router {
       const undo = await rollbackRelease(source, release, {
         message: request.message,
         ...(req.session.user ? { author: req.session.user } : {}),
-      });
+      }).catch(approvalRequired);
+      // The namespace requires approval: a change request is drafted instead (202).
+      if (!undo)
+        return draftInstead(req, res, release.namespace, plan, request.message ?? `roll back release ${release.id.replace(/^0+/, '')}`);
       return { changes, release: summary(undo) };
     }),
   );

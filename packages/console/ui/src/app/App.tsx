@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Session } from '../../../src/api/contract.ts';
+import { Changes } from '../changes/Changes.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { Config } from '../config/Config.tsx';
 import { Environments } from '../environments/Environments.tsx';
 import { Flags } from '../flags/Flags.tsx';
 import { Fleet } from '../fleet/Fleet.tsx';
+import { Gray } from '../gray/Gray.tsx';
 import { Login } from '../login/Login.tsx';
 import { logout } from '../login/loginApi.ts';
 import { OfrepKeys } from '../ofrep-keys/OfrepKeys.tsx';
@@ -18,6 +20,8 @@ const views = [
   { path: '/environments', title: 'Environments' },
   { path: '/flags', title: 'Flags' },
   { path: '/releases', title: 'Releases' },
+  { path: '/changes', title: 'Change requests' },
+  { path: '/gray', title: 'Gray releases' },
   { path: '/fleet', title: 'Fleet' },
   { path: '/ofrep-keys', title: 'OFREP keys' },
 ] as const;
@@ -29,6 +33,8 @@ function View({ path }: { path: string }) {
   if (inView(path, '/environments')) return <Environments />;
   if (inView(path, '/flags')) return <Flags path={path} />;
   if (inView(path, '/releases')) return <Releases path={path} />;
+  if (inView(path, '/changes')) return <Changes path={path} />;
+  if (inView(path, '/gray')) return <Gray path={path} />;
   if (inView(path, '/fleet')) return <Fleet path={path} />;
   if (inView(path, '/ofrep-keys')) return <OfrepKeys path={path} />;
   return (

@@ -27,14 +27,16 @@ export function KeyEditor({ view, onSaved }: { view: KeyView; onSaved: () => voi
     setError(undefined);
     setSaved(undefined);
     try {
-      const { release } = await writeKey({
+      const result = await writeKey({
         key: view.key,
         value,
         ...(message ? { message } : {}),
         ...(ttlSeconds ? { ttlMs: ttlSeconds * 1000 } : {}),
         ...(force ? { force: true } : {}),
       });
-      setSaved(release);
+      // The namespace requires approval: the write became a change request, and the page went to it.
+      if (!result) return;
+      setSaved(result.release);
       setDraft(undefined);
       onSaved();
     } catch (e) {
@@ -44,7 +46,9 @@ export function KeyEditor({ view, onSaved }: { view: KeyView; onSaved: () => voi
   const remove = async () => {
     setConfirmDelete(false);
     try {
-      setSaved((await deleteKey(view.key)).release);
+      const result = await deleteKey(view.key);
+      if (!result) return;
+      setSaved(result.release);
       onSaved();
     } catch (e) {
       setError(e);

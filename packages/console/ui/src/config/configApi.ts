@@ -1,5 +1,6 @@
 import { KeyView, SearchResult, Tree, type WriteKey, WriteResult } from '../../../src/api/contract.ts';
 import { call, query } from '../app/api.ts';
+import { writeOrDraft } from '../changes/changesApi.ts';
 
 /** Every HTTP call of the Config view. */
 
@@ -45,6 +46,7 @@ export const searchKeys = (q: string, root: string) => call(SearchResult, `/sear
 /** A key with its rules and history; secrets redacted unless `reveal` (and etcd lets this user read it). */
 export const loadKey = (key: string, reveal: boolean) => call(KeyView, `/key${query({ key, reveal: reveal ? '1' : undefined })}`);
 
-export const writeKey = (write: WriteKey) => call(WriteResult, '/key', { method: 'PUT', body: write });
+/** A write's release; undefined when the namespace requires approval (the page went to the change request drafted instead). */
+export const writeKey = (write: WriteKey) => writeOrDraft(WriteResult, '/key', { method: 'PUT', body: write });
 
-export const deleteKey = (key: string) => call(WriteResult, `/key${query({ key })}`, { method: 'DELETE' });
+export const deleteKey = (key: string) => writeOrDraft(WriteResult, `/key${query({ key })}`, { method: 'DELETE' });

@@ -82,6 +82,8 @@ function Release({ release, onRolledBack }: { release: ReleaseSummary; onRolledB
     setError(undefined);
     try {
       const result = await rollback({ namespace: release.namespace, id: release.id, apply: true });
+      // The namespace requires approval: the rollback became a change request, and the page went to it.
+      if (!result) return;
       setInverse(undefined);
       setDone(result.release);
       onRolledBack();

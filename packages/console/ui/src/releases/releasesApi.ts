@@ -1,5 +1,6 @@
 import { ReleaseList, type Rollback, RollbackResult } from '../../../src/api/contract.ts';
 import { call, query } from '../app/api.ts';
+import { writeOrDraft } from '../changes/changesApi.ts';
 
 /** Every HTTP call of the Releases view. */
 
@@ -7,4 +8,4 @@ import { call, query } from '../app/api.ts';
 export const loadReleases = (namespace: string) => call(ReleaseList, `/releases${query({ namespace: namespace || undefined })}`);
 
 /** Undo a release: `apply: false` answers the inverse diff to confirm. */
-export const rollback = (request: Rollback) => call(RollbackResult, '/rollback', { method: 'POST', body: request });
+export const rollback = (request: Rollback) => writeOrDraft(RollbackResult, '/rollback', { method: 'POST', body: request });
