@@ -1,4 +1,5 @@
 import { capability } from './capabilities.js';
+import { environmentAuthor } from './delivery/actor.js';
 import { approvalGate, type ChangeRequestLink } from './delivery/approval-gate.js';
 import type { PublishChange } from './dials-options.js';
 import { asDialsError, DialsError } from './errors.js';
@@ -53,7 +54,7 @@ export interface KeyChange {
 }
 
 export function defaultAuthor(): string {
-  return process.env.DIALS_AUTHOR ?? process.env.USER ?? process.env.USERNAME ?? 'unknown';
+  return environmentAuthor();
 }
 
 /** What `keys` hold now: one range read for many keys under one prefix; single reads otherwise. */
@@ -200,7 +201,7 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
   if (refused.length > 0 && !options.force) {
     throw new DialsError(
       'INVALID_VALUE',
-      `publish refused by the apps' schemas: ${describeRefusals(refused, list)}. Nothing was written (force writes anyway).`,
+      `publish refused by the apps' schemas: ${describeRefusals(refused, list)}. Nothing was written (force: true writes anyway; in the CLI, --force).`,
       {
         key: refused[0]?.key,
         refused,

@@ -17,8 +17,17 @@ export async function unfinishedReleases(source: Source, namespace?: string): Pr
     .filter((kv) => !namespace || kv.key === inProgressKey(namespace))
     .map(parseMark)
     .filter((m): m is InProgressMark => m !== undefined);
-  const interrupted = namespace ? (await listReleases(source, namespace, { limit: 1000 })).filter((r) => r.state === 'interrupted') : [];
+  // A plan whose mark stands is being written, not interrupted.
+  const interrupted = namespace
+    ? (await listReleases(source, namespace, { limit: 1000 })).filter(
+        (r) => r.state === 'interrupted' && !marks.some((m) => m.release === r.id),
+      )
+    : [];
   return { inProgress: marks, interrupted };
+}
+
+function list5(keys: readonly string[]): string {
+  return `${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ` and ${keys.length - 5} more` : ''}`;
 }
 
 /** Refuse to touch a release whose writer is still at work (its mark stands). */
@@ -67,11 +76,21 @@ export async function resumeRelease(
     release.changes.map((c) => c.key),
   );
   const remaining = release.changes.filter((c) => !matches(c, 'after', now.get(c.key)?.value));
+  // A key that is neither as the plan found it nor as it would leave it was written since: resuming
+  // would overwrite that newer write.
+  const moved = remaining.filter((c) => !matches(c, 'before', now.get(c.key)?.value)).map((c) => c.key);
+  if (moved.length > 0) {
+    throw new DialsError(
+      'CONFLICT',
+      `Cannot resume ${release.id}: ${list5(moved)} changed after the plan was made (neither its before nor its after), and resuming would overwrite that. Abort it, or publish the remaining keys yourself. Nothing was written.`,
+      { key: moved[0] },
+    );
+  }
   const unknown = remaining.filter((c) => c.digests?.after !== undefined).map((c) => c.key);
   if (unknown.length > 0) {
     throw new DialsError(
       'INVALID_ARGUMENT',
-      `Cannot resume ${release.id}: its record keeps only a digest of ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''} (a secret or a large value), so it cannot write them. Abort it, or publish those keys again. Nothing was written.`,
+      `Cannot resume ${release.id}: its record keeps only a digest of ${list5(unknown)} (a secret or a large value), so it cannot write them. Abort it, or publish those keys again. Nothing was written.`,
       { key: unknown[0] },
     );
   }
@@ -87,6 +106,8 @@ export async function resumeRelease(
     id: releaseId(revision),
     revision,
     state: 'done',
+    // Dated when it was finished, as its revision is.
+    at: new Date().toISOString(),
     message: options.message ?? `${release.message}${release.message ? ' ' : ''}(resumed after its writer died)`,
   };
   const keys = await planKeys(source, release);

@@ -166,7 +166,8 @@ function leftOut(key: string, before: string | undefined, after: string | undefi
 export function matches(change: ReleaseChange, side: 'before' | 'after', value: string | undefined): boolean {
   if (!change.digests) return change[side] === value;
   const digest = change.digests[side];
-  return digest === undefined ? value === undefined : value !== undefined && hasDigest(value, digest);
+  // A side without a digest is kept as it was (or absent), e.g. the small side of a change whose other side is over 64 KiB.
+  return digest === undefined ? change[side] === value : value !== undefined && hasDigest(value, digest);
 }
 
 /**

@@ -41,6 +41,27 @@ describe('a release whose writer died part-way', () => {
     expect(await values(source)).toEqual({ '/c/k0': '"old"' });
   });
 
+  it('refuses to resume over a write made since (a key written by the dead writer, then changed), naming it; a key never reached and untouched is fine', async () => {
+    const { source, release } = await interrupted();
+    await source.put('/c/k1', '"newer"'); // written by the dead writer, then changed by someone
+    await expect(resumeRelease(source, release)).rejects.toMatchObject({
+      code: 'CONFLICT',
+      key: '/c/k1',
+      message: expect.stringContaining('changed after the plan was made'),
+    });
+    expect((await values(source))['/c/k1']).toBe('"newer"');
+    expect(Object.keys(await values(source))).toHaveLength(3); // nothing written
+    await source.put('/c/k1', '1'); // as the plan would leave it: resume goes on
+    await resumeRelease(source, release);
+    expect(Object.keys(await values(source))).toHaveLength(7);
+  });
+
+  it('is listed as being written, not as interrupted, while its mark stands', async () => {
+    const { source, release } = await interrupted();
+    await source.put(`${IN_PROGRESS_PREFIX}c`, JSON.stringify({ release: release.id, author: 'ana' }));
+    expect(await unfinishedReleases(source, 'c')).toMatchObject({ inProgress: [{ release: release.id }], interrupted: [] });
+  });
+
   it('abort undoes the written part and drops the plan', async () => {
     const { source, release } = await interrupted();
     const undo = await abortRelease(source, release);

@@ -57,7 +57,7 @@ export const command = defineCommand({
         ([id, on]) => `${color.cyan(`on gray release ${id}`)}: ${on.length} instance${on.length === 1 ? '' : 's'} (${on.join(', ')})`,
       );
       const summary = color.dim(
-        `${fleet.instances.length} instances, ${fleet.lagging.length} lagging, ${fleet.unhealthy.length} not ready, ${fleet.refused.length} keys refused, ${fleet.outsideReleases.length} written outside a release`,
+        `${fleet.instances.length} instance${fleet.instances.length === 1 ? '' : 's'}, ${fleet.lagging.length} lagging, ${fleet.unhealthy.length} not ready, ${fleet.refused.length} keys refused, ${fleet.outsideReleases.length} written outside a release`,
       );
       const headers = ['INSTANCE', 'APP', 'STATUS', 'REVISION', 'LABELS', 'HOST', ...(grayIds.length === 0 ? [] : ['GRAY'])];
       return [table(rows, headers), ...gray, ...refused, ...outside, summary].join('\n');

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import type { Source } from '../types.js';
 
 /**
@@ -7,5 +8,16 @@ import type { Source } from '../types.js';
  * publish.ts imports the approval gate).
  */
 export function actorOf(source: Source, given?: string): string {
-  return source.user ?? given ?? process.env.DIALS_AUTHOR ?? process.env.USER ?? process.env.USERNAME ?? 'unknown';
+  return source.user ?? given ?? environmentAuthor();
+}
+
+/** `DIALS_AUTHOR`, else the OS user (from the environment, else the account: a root shell may set no USER). */
+export function environmentAuthor(): string {
+  const named = process.env.DIALS_AUTHOR ?? process.env.USER ?? process.env.USERNAME;
+  if (named) return named;
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return 'unknown'; // no account entry for this uid (some containers)
+  }
 }

@@ -149,7 +149,7 @@ export async function grayRelease(source: Source, changes: readonly KeyChange[],
   if (refused.length > 0 && !options.force) {
     throw new DialsError(
       'INVALID_VALUE',
-      `gray release refused by the apps' schemas: ${describeRefusals(refused, list)}. Nothing was written (force writes anyway).`,
+      `gray release refused by the apps' schemas: ${describeRefusals(refused, list)}. Nothing was written (force: true writes anyway; in the CLI, --force).`,
       { key: refused[0]?.key, refused },
     );
   }

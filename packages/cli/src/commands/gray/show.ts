@@ -57,7 +57,7 @@ export async function showGrayRelease(ctx: Context, namespace: string, id: strin
       `${color.bold(release.id)} in ${release.namespace}: ${release.message || color.dim('(no message)')}`,
       `  labels   ${labelText(release.labels)}`,
       `  steps    ${stepsText(release.steps, release.stepMs)}`,
-      `  now on   ${stepLine(state)} of the instances with those labels`,
+      `  reaches  ${stepLine(state)} (a share of the instances with those labels)`,
       `  started  ${release.startedAt.replace('T', ' ').slice(0, 19)} by ${release.author} (release ${state.createRevision})`,
       '',
       ...values.map((v) => `  ${v.key} = ${v.value}`),
