@@ -1,6 +1,4 @@
 import { BehaviorSubject, distinctUntilChanged, Observable, Subject } from 'rxjs';
-import { clusterStatus } from './capabilities.js';
-import { grayRelease } from './delivery/gray.js';
 import { GrayOverlay } from './delivery/gray-overlay.js';
 import {
   type ChangeSet,
@@ -12,6 +10,7 @@ import {
   type PublishChange,
   type PublishOptions,
 } from './dials-options.js';
+import { DialsWrites } from './dials-writes.js';
 import { asDialsError, DialsError } from './errors.js';
 import { FleetMember } from './fleet/fleet-member.js';
 import type { FlagUsage } from './fleet/instance-report.js';
@@ -22,13 +21,9 @@ import { LayerSet } from './internal/layer-set.js';
 import { catchSubscriberErrors, releaseSource, retainSource } from './internal/lifecycle.js';
 import { PathSubscribers } from './internal/path-subscribers.js';
 import { restoreSnapshot, SnapshotWriter } from './internal/snapshot-file.js';
-import { type LockOptions, withLock } from './locks.js';
-import { configChanges, publishKeys } from './publish.js';
-import { getRelease, type ListReleasesOptions, listReleases, namespaceOf, type Release } from './releases.js';
-import { rollbackRelease } from './rollback.js';
 import type { ConfigOf, InferOutput, SchemaMap, StandardSchemaV1 } from './schema.js';
 import { DEFAULT_SECRETS, holdsSecret } from './secrets.js';
-import type { ClusterStatus, DialsStatus, RefusedKey, Source } from './types.js';
+import type { DialsStatus, RefusedKey } from './types.js';
 
 export type { ChangeSet, ConfigChange, DialsOptions, DialsSnapshot, DialsStats, PublishChange, PublishOptions };
 
@@ -49,9 +44,7 @@ export function createDials<TSchema extends SchemaMap = SchemaMap>(options: Dial
   return new Dials(options);
 }
 
-export class Dials<TSchema extends SchemaMap = SchemaMap> {
-  readonly source: Source;
-  readonly prefixes: readonly string[];
+export class Dials<TSchema extends SchemaMap = SchemaMap> extends DialsWrites {
   private readonly snapshotFile: string | undefined;
   private readonly layers: LayerSet;
   /** The effective value of every path, derived from the layers' raw values. */
@@ -88,9 +81,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   readonly config$: Observable<ConfigOf<TSchema>>;
 
   constructor(options: DialsOptions<TSchema>) {
-    const prefixes = checkedPrefixes(options);
-    this.source = options.source;
-    this.prefixes = [...prefixes];
+    super(options.source, [...checkedPrefixes(options)]);
     const cacheTtlMs = options.cacheTtlMs ?? 300_000;
     const report = (error: DialsError) => this.report(error);
     this.fetchCache = new FetchCache(options.source, cacheTtlMs, report);
@@ -270,53 +261,6 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
   }
 
   /**
-   * Write config: puts and deletes in transactions of at most 128 operations (one, so atomic, when
-   * they fit), each value validated by its path's schema before anything is written,
-   * compare-and-set with `expectRevision`, and a release recorded for `history()` and `rollback()`.
-   * Takes `{ path: value }` (undefined deletes) or a list of changes. Needs `transactions`.
-   *
-   * @example
-   * await dials.publish({ 'logging/level': 'debug' }, { message: 'debug checkout', ttlMs: 600_000 });
-   */
-  async publish(changes: Readonly<Record<string, unknown>> | readonly PublishChange[], options: PublishOptions = {}): Promise<Release> {
-    this.assertOpen();
-    const prefix = options.prefix ?? (this.prefixes[this.prefixes.length - 1] as string);
-    const keyed = configChanges(prefix, changes, (path) => this.state.schemaOf(path));
-    if (options.gray) {
-      if (options.ttlMs !== undefined || options.expectRevision !== undefined)
-        throw new DialsError('INVALID_ARGUMENT', 'publish: a gray release takes neither ttlMs nor expectRevision; nothing was written');
-      const { gray, message, author, force } = options;
-      return grayRelease(this.source, keyed, { gray, message, author, force, namespace: namespaceOf(prefix) });
-    }
-    return publishKeys(this.source, keyed, { ...options, guardPrefix: prefix, namespace: namespaceOf(prefix) });
-  }
-
-  /** Releases of this Dials' last prefix (or `namespace`), newest first. Records are keys: they survive compaction. */
-  history(options: { namespace?: string } & ListReleasesOptions = {}): Promise<Release[]> {
-    return listReleases(this.source, options.namespace ?? this.namespace, options);
-  }
-
-  /** Publish the inverse of a release (by object or id); the rollback is itself a release. */
-  async rollback(release: Release | string, options: { author?: string; message?: string } = {}): Promise<Release> {
-    const target = typeof release === 'string' ? await getRelease(this.source, this.namespace, release) : release;
-    return rollbackRelease(this.source, target, options);
-  }
-
-  private get namespace(): string {
-    return namespaceOf(this.prefixes[this.prefixes.length - 1]);
-  }
-
-  /** Run `fn` under a distributed lock (see `withLock()`). */
-  withLock<TResult>(name: string, fn: Parameters<typeof withLock<TResult>>[2], options?: LockOptions): Promise<TResult> {
-    return withLock(this.source, name, fn, options);
-  }
-
-  /** The cluster's members, leader, health and alarms (a source with `cluster`: etcd). */
-  clusterStatus(): Promise<ClusterStatus> {
-    return clusterStatus(this.source);
-  }
-
-  /**
    * Stop watching, write the last snapshot file, complete every stream and release the source
    * (closed when no other Dials or Flags instance uses it).
    */
@@ -410,7 +354,11 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> {
     this.fleet?.changed();
   }
 
-  private assertOpen(): void {
+  protected schemaOf(path: string): StandardSchemaV1 | undefined {
+    return this.state.schemaOf(path);
+  }
+
+  protected assertOpen(): void {
     if (this.statusSubject.value === 'closed')
       throw new DialsError('CLOSED', `This Dials instance (${this.prefixes.join(', ')}) is closed`);
     if (this.failed) throw this.failed;
