@@ -45,12 +45,12 @@ async function main() {
   if (setup.mode === 'file') {
     console.log(`Config: ${setup.configFile} (no ETCD_ENDPOINTS, so the embedded file source)`);
     console.log(`Flags:  ${setup.flagsFile}`);
-    console.log(`Console: ${url}/console (no login on the embedded files); OFREP: ${url}/ofrep/v1/ (no API key)`);
+    console.log(`Console: ${url}/console (no login on the embedded files); OFREP: POST ${url}/ofrep/v1/evaluate/flags (no API key)`);
     console.log(`Try: curl ${url}/checkout -H 'x-user-id: u1'; then set logging.level: debug in the config file,`);
     console.log(`     or "state": "ENABLED" for new-checkout in the flags file, and ask again: it changes at once.`);
   } else {
     console.log(`Config: etcd ${process.env.ETCD_ENDPOINTS}, prefix ${setup.configPrefix}; flags under ${setup.flagsPrefix}`);
-    console.log(`Console: ${url}/console; OFREP: ${url}/ofrep/v1/ (with an API key: dials ofrep keys create)`);
+    console.log(`Console: ${url}/console; OFREP: POST ${url}/ofrep/v1/evaluate/flags (with an API key: dials ofrep keys create)`);
     console.log(`Try: etcdctl put ${setup.configPrefix}logging/level debug   then   curl ${url}/debug-log`);
   }
 }
