@@ -74,7 +74,13 @@ it('fan-out: 10 000 subscriptions over 1 000 keys add no etcd watcher (one for t
   const watchers = (await server.metric('etcd_debugging_mvcc_watcher_total')) - before;
   globalThis.gc?.();
   const heap = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
-  record('scale', `etcd watchers for ${subs.length} subscriptions over 1 000 keys`, 'watchers', [watchers], 'the prefix, and /dials/in-progress/');
+  record(
+    'scale',
+    `etcd watchers for ${subs.length} subscriptions over 1 000 keys`,
+    'watchers',
+    [watchers],
+    'the prefix, and /dials/in-progress/',
+  );
   record('scale', 'client heap for 1 000 keys and those subscriptions', 'MB', [heap], 'heapUsed growth after GC');
   expect(watchers).toBe(2); // one for the prefix, one for release marks, whatever the subscriptions
   for (const s of subs) s.unsubscribe();

@@ -167,7 +167,15 @@ export async function createConsole(options: ConsoleOptions): Promise<DialsConso
   // Everything else needs a session, and every write its CSRF token.
   api.use((req, res, next) => {
     const session = sessionOf(req);
-    if (!session) return sendError(res, new HttpError(401, 'LOGIN_REQUIRED', 'No session: open the console page (it starts one), or log in with your etcd user name and password'));
+    if (!session)
+      return sendError(
+        res,
+        new HttpError(
+          401,
+          'LOGIN_REQUIRED',
+          'No session: open the console page (it starts one), or log in with your etcd user name and password',
+        ),
+      );
     if (req.method !== 'GET' && !sessions.checkCsrf(session, req.get('x-csrf-token'))) {
       return sendError(res, new HttpError(403, 'CSRF', "The request lacks this session's CSRF token (x-csrf-token): reload the page"));
     }
