@@ -11,7 +11,7 @@ import {
   type PublishOptions,
 } from './dials-options.js';
 import { DialsWrites } from './dials-writes.js';
-import { asDialsError, DialsError } from './errors.js';
+import { DialsError } from './errors.js';
 import { FleetMember } from './fleet/fleet-member.js';
 import type { FlagUsage } from './fleet/instance-report.js';
 import { ConfigState } from './internal/config-state.js';
@@ -20,7 +20,8 @@ import { FetchCache } from './internal/fetch-cache.js';
 import { LayerSet } from './internal/layer-set.js';
 import { catchSubscriberErrors, releaseSource, retainSource } from './internal/lifecycle.js';
 import { PathSubscribers } from './internal/path-subscribers.js';
-import { restoreSnapshot, SnapshotWriter } from './internal/snapshot-file.js';
+import { SnapshotWriter } from './internal/snapshot-file.js';
+import { startUp } from './internal/start-up.js';
 import type { ConfigOf, InferOutput, SchemaMap, StandardSchemaV1 } from './schema.js';
 import { DEFAULT_SECRETS, holdsSecret } from './secrets.js';
 import type { DialsStatus, RefusedKey } from './types.js';
@@ -309,40 +310,18 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> extends DialsWrites {
 
   private async start(): Promise<void> {
     this.assertOpen();
-    const restored =
-      this.snapshotFile !== undefined && (await restoreSnapshot(this.snapshotFile, this.prefixes, this.state, (e) => this.report(e)));
-    try {
-      await this.source.connect();
-    } catch (error) {
-      const dialsError = asDialsError(error, 'UNAVAILABLE', { endpoint: this.source.description });
-      if (!restored || dialsError.code === 'AUTH_FAILED' || dialsError.code === 'TLS') {
-        this.failed = dialsError;
+    const { source, prefixes, snapshotFile, state, layers, gray, fleet } = this;
+    await startUp({
+      ...{ source, prefixes, snapshotFile, state, layers, gray, fleet, status: this.statusSubject },
+      report: (e) => this.report(e),
+      fail: (e) => {
+        this.failed = e;
         if (this.statusSubject.value !== 'closed') this.statusSubject.next('error');
-        throw dialsError;
-      }
-      // Serve the last known good values and catch up when the source comes back: the watches retry.
-      this.report(dialsError);
-      this.statusSubject.next('stale');
-    }
-    if (this.statusSubject.value === 'closed') return;
-    // The gray releases are read before ready() too: an instance that starts mid-release serves their values from the start.
-    const loaded = Promise.all([this.layers.open(restored), this.gray?.open(restored)]).then(() => undefined);
-    // Report once loaded: a write before the watches are live would leave them catching up.
-    if (restored) this.fleet?.start();
-    else
-      loaded.then(
-        () => this.fleet?.start(),
-        () => undefined,
-      );
-    if (restored) {
-      loaded.catch(() => undefined); // the watches retry; their errors are on errors$
-      return;
-    }
-    // close() during start-up ends the wait rather than leaving ready() pending forever.
-    const closed = new Promise<never>((_, reject) => {
-      this.abortStart = () => reject(new DialsError('CLOSED', `Closed before ${this.prefixes.join(', ')} finished loading`));
+      },
+      onClose: (abort) => {
+        this.abortStart = abort;
+      },
     });
-    await Promise.race([loaded, closed]);
   }
 
   /** Tell everyone about the changes of one revision: path subscribers, `changes$`, `config$`, the snapshot file. */
