@@ -4,17 +4,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-for (const doc of [
-  'README.md',
-  'docs/core.md',
-  'docs/flags.md',
-  'docs/openfeature.md',
-  'docs/express.md',
-  'docs/nestjs.md',
-  'docs/console.md',
-  'docs/ofrep.md',
-  'docs/delivery-gray.md',
-]) {
+// The docs that show tested examples: one list, read by this and by examples.test.ts.
+const docs = JSON.parse(readFileSync(`${root}test/examples/docs-with-examples.json`, 'utf8'));
+for (const doc of docs) {
   const path = `${root}${doc}`;
   const text = readFileSync(path, 'utf8');
   const synced = text.replace(
