@@ -274,7 +274,8 @@ export async function publishKeys(source: Source, changes: readonly KeyChange[],
   }
 }
 
-function list5(keys: readonly string[]): string {
+/** Up to five keys, and how many more: for messages. */
+export function list5(keys: readonly string[]): string {
   return `${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ` and ${keys.length - 5} more` : ''}`;
 }
 

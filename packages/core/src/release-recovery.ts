@@ -1,6 +1,6 @@
 import { DialsError } from './errors.js';
 import { IN_PROGRESS_PREFIX, type InProgressMark, inProgressKey, parseMark } from './in-progress.js';
-import { type KeyChange, publishKeys, readKeys } from './publish.js';
+import { type KeyChange, list5, publishKeys, readKeys } from './publish.js';
 import { listReleases, matches, putRecord, type Release, releaseId, releaseKey } from './releases.js';
 import { rollbackPlan } from './rollback.js';
 import type { Source } from './types.js';
@@ -24,10 +24,6 @@ export async function unfinishedReleases(source: Source, namespace?: string): Pr
       )
     : [];
   return { inProgress: marks, interrupted };
-}
-
-function list5(keys: readonly string[]): string {
-  return `${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ` and ${keys.length - 5} more` : ''}`;
 }
 
 /** Refuse to touch a release whose writer is still at work (its mark stands). */

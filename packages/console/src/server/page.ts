@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { restOf } from '../api/paths.js';
 
 /**
  * The built UI (`vite build` writes it to `dist/ui`): beside the built `dist/index.js`, or from the
@@ -21,21 +22,6 @@ export function uiPage(dir: string, basePath: string): string {
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** The key or folder a `/config/...` path names, as the page reads it (`restOf` in the UI's router). */
-function selectedIn(path: string, rooted: boolean): string {
-  const rest = path.slice('/config/'.length);
-  let decoded = rest;
-  try {
-    decoded = rest
-      .split('/')
-      .map((segment) => decodeURIComponent(segment))
-      .join('/');
-  } catch {
-    // a malformed escape: as it is, as the page takes it
-  }
-  return rooted && decoded !== '' ? `/${decoded}` : decoded;
-}
-
 /**
  * The page with its first reads started while its script loads: `<link rel="preload" as="fetch">`
  * for the session and, on a Config URL, for each level of the tree on the way to the key (the
@@ -46,7 +32,7 @@ export function withPreloads(page: string, basePath: string, path: string, confi
   const api = `${basePath}/api`;
   const urls = [`${api}/session`];
   if (path === '/config' || path.startsWith('/config/')) {
-    const selected = selectedIn(path, !configRoots.includes(''));
+    const selected = restOf(path, 'config', !configRoots.includes(''));
     for (const root of configRoots) {
       const segments = selected.startsWith(root) ? selected.slice(root.length).split('/').slice(0, -1) : [];
       const prefixes = [root, ...segments.map((_, i) => `${root}${segments.slice(0, i + 1).join('/')}/`)];

@@ -47,20 +47,7 @@ export function encodePath(keyOrPrefix: string): string {
     .join('/');
 }
 
-/** The key or prefix in the location after `/<view>/`, unescaped, with its leading `/` back unless `rooted` is false (files). */
-export function restOf(path: string, view: string, rooted: boolean): string {
-  const rest = path.slice(view.length + 2);
-  let decoded = rest;
-  try {
-    decoded = rest
-      .split('/')
-      .map((segment) => decodeURIComponent(segment))
-      .join('/');
-  } catch {
-    // a malformed escape: take it as it is
-  }
-  return rooted && decoded !== '' ? `/${decoded}` : decoded;
-}
+export { restOf } from '../../../src/api/paths.ts';
 
 /** A link inside the console: a real `<a href>` (opens in a new tab too), routed in the page on a plain click. */
 export function Link({ to, ...props }: { to: string } & AnchorHTMLAttributes<HTMLAnchorElement>) {
