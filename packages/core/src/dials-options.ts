@@ -76,9 +76,12 @@ export interface DialsOptions<TSchema extends SchemaMap = SchemaMap> {
   readonly usageReportMs?: number;
   /**
    * Apply a release written in more than one transaction whole, when it is done (it is marked
-   * under `/dials/in-progress/` while written), rather than one transaction at a time. Default true.
+   * under `/dials/in-progress/` while written), rather than one transaction at a time. Default true:
+   * trusts etcd to send the mark before the release's changes once the mark watch is caught up
+   * (a release that still comes ahead of its mark is reported as SPLIT_RELEASE); `'strict'` checks
+   * each change against etcd's history instead, one round trip more per change. See docs/delivery.md.
    */
-  readonly holdReleases?: boolean;
+  readonly holdReleases?: boolean | 'strict';
 }
 
 /** One path's change within a revision. */

@@ -109,7 +109,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> extends DialsWrites {
           this.updateStatus();
         },
       },
-      options.holdReleases !== false,
+      options.holdReleases === false ? false : options.holdReleases === 'strict' ? 'strict' : 'ordered',
     );
     this.snapshotFile = options.snapshotFile;
     // Secrets stay in memory: a file on disk is easier to leak than etcd.

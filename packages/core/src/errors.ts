@@ -17,6 +17,7 @@ export type DialsErrorCode =
   | 'CLUSTER_RESET' // etcd's revision went backwards (a wiped or restored cluster): the prefix is re-read
   | 'TOO_LARGE' // a request or response over etcd's or gRPC's size limit
   | 'APPLY_FAILED' // applying a value to the snapshot threw; the key keeps its last good value
+  | 'SPLIT_RELEASE' // a release of several transactions reached a reader ahead of its mark: its first changes applied before the rest
   | 'APPROVAL_REQUIRED' // the namespace's policy (/dials/policy/<namespace>) requires a reviewed change request: nothing was written
   | 'GENERAL';
 

@@ -1,7 +1,7 @@
 import { asDialsError, DialsError } from '../errors.js';
 import type { DialsStatus, PrefixWatch, RangeResult, Source } from '../types.js';
 import type { ConfigState } from './config-state.js';
-import { ReleaseHold } from './release-hold.js';
+import { type HoldMode, ReleaseHold } from './release-hold.js';
 import { TtlRefresh } from './ttl-refresh.js';
 
 /**
@@ -76,17 +76,22 @@ export class LayerSet {
     private readonly state: ConfigState,
     ttlMs: number,
     private readonly hooks: { readonly report: (error: DialsError) => void; readonly status: (status: DialsStatus) => void },
-    atomic = true,
+    hold: HoldMode | false = 'ordered',
   ) {
     this.layers = prefixes.map((prefix, index) => new LayerWatch(index, prefix));
     this.ttl = new TtlRefresh(this.layers, ttlMs, hooks.report, () => this.updateStatus());
     this.hold =
-      source.leases && source.transactions && atomic
-        ? new ReleaseHold(source, prefixes, {
-            applyBatch: (index, batch) => this.state.applyBatch(index, batch),
-            reread: () => this.reread(),
-            report: hooks.report,
-          })
+      source.leases && source.transactions && hold
+        ? new ReleaseHold(
+            source,
+            prefixes,
+            {
+              applyBatch: (index, batch) => this.state.applyBatch(index, batch),
+              reread: () => this.reread(),
+              report: hooks.report,
+            },
+            hold,
+          )
         : undefined;
   }
 

@@ -14,6 +14,15 @@ interface Interval {
 /** A held release is applied anyway after this long (a writer that hangs with its lease alive). */
 export const MAX_HOLD_MS = 300_000;
 
+/** How long after the mark watch (re)connects its order is not trusted: etcd catches a re-created watch up every 100 ms. */
+export const CATCH_UP_MS = 1_000;
+
+/**
+ * `ordered`: once the mark watch has been live for CATCH_UP_MS, a batch ahead of it is applied (etcd
+ * sends a mark a round trip before the release's first change); `strict`: it is asked of etcd's history.
+ */
+export type HoldMode = 'ordered' | 'strict';
+
 export interface HoldHooks {
   /** Apply one batch of layer `index` now. */
   applyBatch(index: number, batch: WatchBatch): void;
@@ -27,10 +36,12 @@ export interface HoldHooks {
  * it whole when it is done: one change set, one `config$` object.
  *
  * The mark (`/dials/in-progress/<namespace>`) and the prefixes come on different watch streams,
- * which etcd does not order against each other. So a batch at revision r is held when a mark
- * covering its prefix stood at r: known from the mark watch when that has seen r, else asked of
- * etcd's history at r. When the mark goes, each layer is re-read and applied at once (the held
- * batches are not kept: the read has them), and batches at or below the read revision are dropped.
+ * which etcd does not order against each other. A batch at revision r is held when a mark
+ * covering its prefix stood at r: known from the mark watch when that has seen r; else, in
+ * `strict` mode or while the mark watch catches up, asked of etcd's history at r; else applied,
+ * and a mark that then turns out older than an applied batch is reported (SPLIT_RELEASE). When the
+ * mark goes, each layer is re-read and applied at once (the held batches are not kept: the read
+ * has them), and batches at or below the read revision are dropped.
  */
 export class ReleaseHold {
   private readonly intervals: Interval[] = [];
@@ -43,6 +54,10 @@ export class ReleaseHold {
   private held: { interval: Interval; timer: ReturnType<typeof setTimeout> } | undefined;
   /** Per layer: batches at or below this revision are in a re-read already applied. */
   private readonly skipThrough: number[];
+  /** Per layer: the newest revision applied, to tell a mark that came after its release's changes. */
+  private readonly appliedThrough: number[];
+  /** Since when (ms) the mark watch is live; undefined while it is not. */
+  private liveSince: number | undefined;
   private queue: Promise<void> = Promise.resolve();
   /** Steps queued and not yet done. */
   private pending = 0;
@@ -51,8 +66,10 @@ export class ReleaseHold {
     private readonly source: Source,
     private readonly prefixes: readonly string[],
     private readonly hooks: HoldHooks,
+    private readonly mode: HoldMode = 'ordered',
   ) {
     this.skipThrough = prefixes.map(() => 0);
+    this.appliedThrough = prefixes.map(() => 0);
   }
 
   /** Whether a release is being held now. */
@@ -64,7 +81,9 @@ export class ReleaseHold {
     this.watch = this.source.watch(IN_PROGRESS_PREFIX, {
       reset: (range) => this.onMarks(range),
       batch: (batch) => this.onMarkBatch(batch),
-      status: () => undefined,
+      status: (status) => {
+        this.liveSince = status === 'ready' ? Date.now() : undefined;
+      },
       error: (error) => {
         const dialsError = asDialsError(error, 'GENERAL');
         if (dialsError.code !== 'PERMISSION_DENIED' || this.blind) return;
@@ -113,6 +132,7 @@ export class ReleaseHold {
     if (this.held) return; // the re-read at the end brings it
     if (!standing) {
       this.hooks.applyBatch(index, batch);
+      this.appliedThrough[index] = Math.max(this.appliedThrough[index] ?? 0, batch.revision);
       return;
     }
     this.held = { interval: standing, timer: setTimeout(() => this.end(), MAX_HOLD_MS) };
@@ -127,7 +147,12 @@ export class ReleaseHold {
     );
     if (known) return known.gaveUp ? undefined : known;
     const exact = this.blind || this.source.watchesInOrder === true || revision <= this.markRevision || !this.source.history;
-    return exact ? undefined : 'ask';
+    return exact || this.trustsOrder() ? undefined : 'ask';
+  }
+
+  /** Whether a batch ahead of the mark watch may be applied without asking (see HoldMode). */
+  private trustsOrder(): boolean {
+    return this.mode === 'ordered' && this.liveSince !== undefined && Date.now() - this.liveSince >= CATCH_UP_MS;
   }
 
   /** Ask etcd's history which mark covering `prefix` stood at `revision`. */
@@ -153,8 +178,7 @@ export class ReleaseHold {
     const standing = new Map(range.kvs.map((kv) => [markNamespace(kv.key), kv.createRevision]));
     for (const i of this.intervals) if (i.to === undefined && standing.get(i.namespace) !== i.from) i.to = range.revision;
     for (const [namespace, from] of standing) {
-      if (!this.intervals.some((i) => i.namespace === namespace && i.from === from))
-        this.intervals.push({ namespace, from, to: undefined });
+      if (!this.intervals.some((i) => i.namespace === namespace && i.from === from)) this.addMark(namespace, from);
     }
     this.markRevision = Math.max(this.markRevision, range.revision);
     this.afterMarks();
@@ -166,10 +190,24 @@ export class ReleaseHold {
       const open = this.intervals.find((i) => i.namespace === namespace && i.to === undefined);
       if (event.type === 'delete') {
         if (open) open.to = batch.revision;
-      } else if (!open) this.intervals.push({ namespace, from: batch.revision, to: undefined });
+      } else if (!open) this.addMark(namespace, batch.revision);
     }
     this.markRevision = Math.max(this.markRevision, batch.revision);
     this.afterMarks();
+  }
+
+  /** A mark the watch shows; one older than a change already applied under it came too late to hold all of its release. */
+  private addMark(namespace: string, from: number): void {
+    this.intervals.push({ namespace, from, to: undefined });
+    const early = this.prefixes.filter((prefix, i) => markCovers(namespace, prefix) && (this.appliedThrough[i] ?? 0) > from);
+    if (early.length === 0) return;
+    this.hooks.report(
+      new DialsError(
+        'SPLIT_RELEASE',
+        `A release into ${namespace} reached ${early.join(', ')} ahead of its mark (revision ${from}): its first changes were applied before the rest, which is held and applied whole. holdReleases: 'strict' checks each change against etcd's history instead.`,
+        { key: `${IN_PROGRESS_PREFIX}${namespace}` },
+      ),
+    );
   }
 
   /** A held mark that went ends the hold; old intervals are forgotten. */
@@ -204,6 +242,7 @@ export class ReleaseHold {
       const revisions = await this.hooks.reread();
       revisions.forEach((revision, index) => {
         this.skipThrough[index] = Math.max(this.skipThrough[index] ?? 0, revision);
+        this.appliedThrough[index] = Math.max(this.appliedThrough[index] ?? 0, revision);
       });
     } catch (error) {
       // The watches re-read when they reconnect: values converge, without the one change set.
