@@ -69,10 +69,11 @@ describe('every failure exits with its documented code', () => {
     }
   });
 
-  it('a value in a message is quoted once', async () => {
+  it('a value in a message is quoted once; a VALUE that is not JSON is a usage error (exit 2, as the table says)', async () => {
     const run = await dials('set', `${uniquePrefix('cli-exit')}k`, 'abc');
     expect(run.stderr).toContain('VALUE is not JSON: "abc"');
     expect(run.stderr).not.toContain('\\"');
+    expect(run.code).toBe(2);
   });
 });
 

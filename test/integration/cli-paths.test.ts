@@ -136,3 +136,21 @@ describe('export carries real values; import refuses the redaction placeholder',
     }
   });
 });
+
+describe('a key apps leave out of config (a __proto__, constructor or prototype segment)', () => {
+  it('set and import write it, and warn on stderr that apps leave it out of config', async () => {
+    const p = uniquePrefix('cli-unsafe');
+    const set = await dials('set', `${p}__proto__/polluted`, '1');
+    expect(set.code).toBe(0);
+    expect(set.stderr).toContain(`warning: ${p}__proto__/polluted: a __proto__, constructor or prototype segment`);
+    expect((await etcdctl('get', `${p}__proto__/polluted`, '--print-value-only')).trim()).toBe('1');
+    const file = join(dir, 'unsafe.json');
+    writeFileSync(file, '{"constructor": {"prototype": {"x": 1}}, "safe": 2}');
+    const imported = await dials('import', file, '--prefix', p, '--apply');
+    expect(imported.code).toBe(0);
+    expect(imported.stderr).toContain(`${p}constructor/prototype/x: a __proto__`);
+    expect(imported.stderr).not.toContain(`${p}safe`);
+    // An ordinary key says nothing.
+    expect((await dials('set', `${p}plain`, '1')).stderr).toBe('');
+  });
+});

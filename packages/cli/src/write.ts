@@ -1,4 +1,4 @@
-import { type GrayOptions, grayRelease, type KeyChange, namespaceOf, publishKeys, type Release } from '@dials/core';
+import { type GrayOptions, grayRelease, isUnsafePath, type KeyChange, namespaceOf, publishKeys, type Release } from '@dials/core';
 import { shownRelease } from './args.js';
 import type { Context, OptionTable } from './command.js';
 import { labelText, stepsText } from './gray-options.js';
@@ -44,6 +44,7 @@ export async function write(
 ): Promise<void> {
   const { message, author } = ctx.values;
   const force = ctx.values.force === true;
+  warnUnsafe(changes);
   if (extra.gray) {
     printRelease(ctx, await grayRelease(await ctx.source(), changes, { gray: extra.gray, namespace, message, author, force }));
     return;
@@ -65,6 +66,16 @@ export async function write(
     throw error;
   }
   printRelease(ctx, release);
+}
+
+/** etcd takes any key, but apps leave a path that could reach an object's prototype out of `config`: say so before writing one. */
+function warnUnsafe(changes: readonly KeyChange[]): void {
+  const unsafe = changes.filter((c) => c.after !== undefined && isUnsafePath(c.key)).map((c) => c.key);
+  if (unsafe.length === 0) return;
+  const shown = unsafe.length > 5 ? `${unsafe.slice(0, 5).join(', ')} and ${unsafe.length - 5} more` : unsafe.join(', ');
+  stderrLine(
+    `${color.yellow('warning:')} ${shown}: a __proto__, constructor or prototype segment; apps leave ${unsafe.length === 1 ? 'it' : 'them'} out of config (get() still reads ${unsafe.length === 1 ? 'it' : 'them'})`,
+  );
 }
 
 /** A release as the writing commands print it; one that changed nothing (core records none) says so. `extra` joins the JSON. */

@@ -80,7 +80,7 @@ export { checkWrites, type SchemaRefusal } from './fleet/schema-check.js';
 export { describeSchema, loadSchemas, type PathRule, type RegisteredSchema, SCHEMAS_PREFIX } from './fleet/schema-registry.js';
 export { type HealthReport, healthOf } from './health.js';
 export { IN_PROGRESS_PREFIX, type InProgressMark, inProgressKey, parseMark } from './in-progress.js';
-export { buildConfigTree, type ConfigTreeOptions } from './internal/config-tree.js';
+export { buildConfigTree, type ConfigTreeOptions, isUnsafePath } from './internal/config-tree.js';
 export { duplicateJsonKey } from './internal/json-duplicates.js';
 export { releaseSource, retainSource } from './internal/lifecycle.js';
 export { type HeldLock, type LockOptions, withLock } from './locks.js';
