@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { etcdSource, fileSource, flattenDocument, memorySource, type Source } from '@dials/core';
+import { etcdSource, fileSource, flattenDocument, isDialsError, memorySource, publishKeys, type Source } from '@dials/core';
 import { flagdFileSource, flagSetEntries } from '@dials/flags';
 import { parse } from 'yaml';
 import type { DemoSources } from './app.module.js';
@@ -42,10 +42,19 @@ export async function demoSources(): Promise<DemoSetup> {
   return { mode: 'etcd', configFile, flagsFile, config: source, configPrefix, flags: source, flagsPrefix, registry: source };
 }
 
-/** First run against an empty prefix: write the example values, in one transaction. */
+/**
+ * First run against an empty prefix: write the example values as a release, so `dials history`
+ * shows where they came from and `dials fleet` does not list them as written outside one.
+ */
 async function seed(source: ReturnType<typeof etcdSource>, prefix: string, entries: Iterable<readonly [string, string]>): Promise<void> {
   if ((await source.list(prefix)).kvs.length > 0) return;
-  const ops = [...entries].map(([key, value]) => ({ type: 'put' as const, key: prefix + key, value }));
-  await source.transactions.txn(ops);
-  console.log(`Dials demo: ${prefix} was empty; wrote ${ops.length} example keys.`);
+  const changes = [...entries].map(([key, after]) => ({ key: prefix + key, after }));
+  try {
+    await publishKeys(source, changes, { guardPrefix: prefix, message: 'demo: the example values', author: 'dials-demo' });
+  } catch (error) {
+    // A demo user who may write the keys but not record releases (/dials/releases/): the values alone.
+    if (!isDialsError(error) || error.code !== 'PERMISSION_DENIED') throw error;
+    await source.transactions.txn(changes.map((c) => ({ type: 'put' as const, key: c.key, value: c.after })));
+  }
+  console.log(`Dials demo: ${prefix} was empty; wrote ${changes.length} example keys.`);
 }
