@@ -26,7 +26,10 @@ describe('gray releases under a review policy', () => {
     const { gray } = await grayRelease(source, pool, { namespace, gray: { labels: { canary: 'true' } } });
     const id = gray?.id as string;
     await setPolicy(source, namespace, { requireApproval: 1 });
-    await expect(promoteGray(source, namespace, id)).rejects.toMatchObject({ code: 'APPROVAL_REQUIRED' });
+    await expect(promoteGray(source, namespace, id)).rejects.toMatchObject({
+      code: 'APPROVAL_REQUIRED',
+      message: expect.stringMatching(/^Gray release .* cannot be promoted: .* requires 1 approval .*change request.*dials gray abandon/),
+    });
     expect((await source.get(`${prefix}pool`))?.value).toBe('10');
     expect((await listGray(source, namespace)).map((g) => [g.release.id, g.release.state])).toEqual([[id, 'active']]);
     await abandonGray(source, namespace, id);

@@ -1,5 +1,5 @@
 import { capability } from '../capabilities.js';
-import { DialsError } from '../errors.js';
+import { DialsError, isDialsError } from '../errors.js';
 import { defaultAuthor, publishKeys } from '../publish.js';
 import { putRecord, type Release, releaseId, releaseKey } from '../releases.js';
 import type { KeyValue, Source } from '../types.js';
@@ -140,7 +140,7 @@ export async function promoteGray(
     // Back to active, so that it can be promoted again or abandoned; a promoting one can be anyway.
     const now = await getGray(source, namespace, id).catch(() => undefined);
     if (now) await updateHeader(source, now, { ...now.release, state: 'active' }).catch(() => undefined);
-    throw error;
+    throw underReview(error, namespace, id);
   }
   // Say which revision holds the values now: instances on it keep them until they have applied it.
   if (release.changes.length > 0) {
@@ -149,6 +149,16 @@ export async function promoteGray(
   }
   await removeOverlay(source, namespace, id);
   return release;
+}
+
+/** A promote refused by a review policy says what to do instead (the generic refusal suggests drafting the write). */
+function underReview(error: unknown, namespace: string, id: string): unknown {
+  if (!isDialsError(error) || error.code !== 'APPROVAL_REQUIRED') return error;
+  return new DialsError(
+    'APPROVAL_REQUIRED',
+    `Gray release ${id} cannot be promoted: promoting writes its values for everyone, and ${error.message.split(': nothing')[0]}. Nothing was written; the gray release stays. Propose its values in a change request (dials gray show ${id} --namespace ${namespace} lists them; dials cr create FILE --prefix PREFIX), then abandon it: dials gray abandon ${id} --namespace ${namespace}.`,
+    { key: error.key, cause: error },
+  );
 }
 
 /**
