@@ -1,9 +1,10 @@
 import { clusterStatus } from './capabilities.js';
+import { configChanges } from './config-changes.js';
 import { grayRelease } from './delivery/gray.js';
 import type { PublishChange, PublishOptions } from './dials-options.js';
 import { DialsError } from './errors.js';
 import { type LockOptions, withLock } from './locks.js';
-import { configChanges, publishKeys } from './publish.js';
+import { publishKeys } from './publish.js';
 import { getRelease, type ListReleasesOptions, listReleases, namespaceOf, type Release } from './releases.js';
 import { rollbackRelease } from './rollback.js';
 import type { StandardSchemaV1 } from './schema.js';

@@ -1,5 +1,5 @@
-import { BehaviorSubject, distinctUntilChanged, Observable, Subject } from 'rxjs';
-import { GrayOverlay } from './delivery/gray-overlay.js';
+import { BehaviorSubject, Observable, Subject } from 'rxjs';
+import type { GrayOverlay } from './delivery/gray-overlay.js';
 import {
   type ChangeSet,
   type ConfigChange,
@@ -11,19 +11,20 @@ import {
   type PublishOptions,
 } from './dials-options.js';
 import { DialsWrites } from './dials-writes.js';
-import { DialsError } from './errors.js';
-import { FleetMember } from './fleet/fleet-member.js';
+import type { DialsError } from './errors.js';
+import type { FleetMember } from './fleet/fleet-member.js';
 import type { FlagUsage } from './fleet/instance-report.js';
-import { ConfigState } from './internal/config-state.js';
-import { buildConfigTree } from './internal/config-tree.js';
-import { FetchCache } from './internal/fetch-cache.js';
-import { LayerSet } from './internal/layer-set.js';
+import type { ConfigState } from './internal/config-state.js';
+import { dialsParts } from './internal/dials-parts.js';
+import { DialsStatusState } from './internal/dials-status.js';
+import type { FetchCache } from './internal/fetch-cache.js';
+import type { LayerSet } from './internal/layer-set.js';
 import { catchSubscriberErrors, releaseSource, retainSource } from './internal/lifecycle.js';
 import { PathSubscribers } from './internal/path-subscribers.js';
-import { SnapshotWriter } from './internal/snapshot-file.js';
+import { RevisionViews } from './internal/revision-views.js';
+import type { SnapshotWriter } from './internal/snapshot-file.js';
 import { startUp } from './internal/start-up.js';
 import type { ConfigOf, InferOutput, SchemaMap, StandardSchemaV1 } from './schema.js';
-import { DEFAULT_SECRETS, holdsSecret } from './secrets.js';
 import type { DialsStatus, RefusedKey } from './types.js';
 
 export type { ChangeSet, ConfigChange, DialsOptions, DialsSnapshot, DialsStats, PublishChange, PublishOptions };
@@ -55,17 +56,13 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> extends DialsWrites {
   private readonly subscribers = new PathSubscribers();
   private readonly fetchCache: FetchCache;
   private readonly writer: SnapshotWriter | undefined;
-  private readonly statusSubject = new BehaviorSubject<DialsStatus>('connecting');
+  private readonly statusState: DialsStatusState;
   private readonly changesSubject = new Subject<ChangeSet>();
   private readonly errorsSubject = new Subject<DialsError>();
   private readonly generation$ = new BehaviorSubject(0);
-  private snapshotCache: { generation: number; snapshot: DialsSnapshot } | undefined;
-  private configCache: { generation: number; config: unknown } | undefined;
+  private readonly views: RevisionViews;
   private starting: Promise<void> | undefined;
-  /** What the layers' watches say; `degraded` is derived from it and the refused keys. */
-  private layerStatus: DialsStatus | undefined;
   private abortStart: (() => void) | undefined;
-  private failed: DialsError | undefined;
   private readonly stopCatching: () => void;
   /** This instance's report and schema in the fleet, when reporting is on. */
   private readonly fleet: FleetMember | undefined;
@@ -83,62 +80,30 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> extends DialsWrites {
 
   constructor(options: DialsOptions<TSchema>) {
     super(options.source, [...checkedPrefixes(options)]);
-    const cacheTtlMs = options.cacheTtlMs ?? 300_000;
-    const report = (error: DialsError) => this.report(error);
-    this.fetchCache = new FetchCache(options.source, cacheTtlMs, report);
-    const secrets = options.secrets ?? DEFAULT_SECRETS;
-    this.state = new ConfigState(this.prefixes, {
-      schema: options.schema ?? {},
-      secrets,
-      report,
-      onChanges: (c) => this.notify(c),
-      onRefused: () => this.updateStatus(),
-      onLayers: (revision) => this.gray?.layersAt(revision),
-    });
-    this.values = this.state.values;
-    this.state.applyDefaults();
-    this.layers = new LayerSet(
-      this.source,
-      this.prefixes,
-      this.state,
-      cacheTtlMs,
-      {
-        report,
-        status: (status) => {
-          this.layerStatus = status;
-          this.updateStatus();
-        },
-      },
-      options.holdReleases === false ? false : options.holdReleases === 'strict' ? 'strict' : 'ordered',
+    this.statusState = new DialsStatusState(
+      () => this.state.refused.size,
+      () => this.fleet?.changed(),
     );
+    ({
+      fetchCache: this.fetchCache,
+      state: this.state,
+      layers: this.layers,
+      writer: this.writer,
+      fleet: this.fleet,
+      gray: this.gray,
+    } = dialsParts(this.source, this.prefixes, options, {
+      report: (error) => this.report(error),
+      notify: (changes) => this.notify(changes),
+      refusedChanged: () => this.statusState.update(),
+      layerStatus: (status) => this.statusState.layers(status),
+      status: () => this.statusState.value,
+    }));
+    this.values = this.state.values;
+    this.views = new RevisionViews(this.state);
     this.snapshotFile = options.snapshotFile;
-    // Secrets stay in memory: a file on disk is easier to leak than etcd.
-    this.writer =
-      options.snapshotFile === undefined
-        ? undefined
-        : new SnapshotWriter(
-            options.snapshotFile,
-            this.source.description,
-            this.state,
-            (path, raw) => holdsSecret(path, raw, secrets),
-            report,
-          );
-    this.fleet = FleetMember.create(this.source, options, this.prefixes, report);
-    this.gray = GrayOverlay.create(this.source, options, this.prefixes, {
-      apply: (values, revision) => this.state.applyOverlay(values, revision),
-      report,
-      changed: () => this.fleet?.changed(),
-    });
-    if (this.fleet)
-      this.fleet.state = () => ({
-        revision: this.state.revision,
-        status: this.statusSubject.value,
-        refused: this.refused,
-        gray: this.grayReleases,
-      });
     retainSource(this.source);
-    this.stopCatching = catchSubscriberErrors(report);
-    this.status$ = this.statusSubject.pipe(distinctUntilChanged());
+    this.stopCatching = catchSubscriberErrors((error) => this.report(error));
+    this.status$ = this.statusState.status$;
     this.changes$ = this.changesSubject.asObservable();
     this.errors$ = this.errorsSubject.asObservable();
     this.config$ = new Observable<ConfigOf<TSchema>>((subscriber) => {
@@ -159,7 +124,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> extends DialsWrites {
 
   /** The current status. */
   get status(): DialsStatus {
-    return this.statusSubject.value;
+    return this.statusState.value;
   }
 
   /**
@@ -212,7 +177,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> extends DialsWrites {
     return new Observable<unknown>((subscriber) => {
       void this.startQuietly();
       subscriber.next(this.values.get(path));
-      if (this.statusSubject.value === 'closed') {
+      if (this.statusState.closed) {
         subscriber.complete();
         return undefined;
       }
@@ -222,21 +187,12 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> extends DialsWrites {
 
   /** All values at the current revision, immutable; the same object until the next change. */
   get snapshot(): DialsSnapshot {
-    if (this.snapshotCache?.generation !== this.state.generation) {
-      const values: Record<string, unknown> = Object.create(null);
-      for (const [path, value] of this.values) values[path] = value;
-      const snapshot = Object.freeze({ revision: this.state.revision, values: Object.freeze(values) });
-      this.snapshotCache = { generation: this.state.generation, snapshot };
-    }
-    return this.snapshotCache.snapshot;
+    return this.views.snapshot;
   }
 
   /** The typed nested config (`config.database.host`) at the current revision, frozen; built once per revision. */
   get config(): ConfigOf<TSchema> {
-    if (this.configCache?.generation !== this.state.generation) {
-      this.configCache = { generation: this.state.generation, config: buildConfigTree(this.values) };
-    }
-    return this.configCache.config as ConfigOf<TSchema>;
+    return this.views.config as ConfigOf<TSchema>;
   }
 
   /** Counters: re-reads, resets, applied batches, open watches. */
@@ -266,8 +222,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> extends DialsWrites {
    * (closed when no other Dials or Flags instance uses it).
    */
   async close(): Promise<void> {
-    if (this.statusSubject.value === 'closed') return;
-    this.statusSubject.next('closed');
+    if (!this.statusState.close()) return;
     this.abortStart?.();
     await this.layers.close();
     await this.gray?.close();
@@ -275,7 +230,7 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> extends DialsWrites {
     await this.writer?.flush();
     this.subscribers.completeAll();
     this.fetchCache.clear();
-    this.statusSubject.complete();
+    this.statusState.subject.complete();
     this.changesSubject.complete();
     this.errorsSubject.complete();
     this.generation$.complete();
@@ -286,13 +241,6 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> extends DialsWrites {
   /** Report a problem on `errors$`: for adapters built on Dials (a refused log level, say). */
   report(error: DialsError): void {
     if (!this.errorsSubject.closed) this.errorsSubject.next(error);
-  }
-
-  private updateStatus(): void {
-    const status = this.layerStatus;
-    if (status === undefined || this.statusSubject.value === 'closed') return;
-    this.statusSubject.next(status === 'ready' && this.state.refused.size > 0 ? 'degraded' : status);
-    this.fleet?.changed();
   }
 
   /** For @dials/flags: the flag usage this instance reports with its presence. */
@@ -312,12 +260,9 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> extends DialsWrites {
     this.assertOpen();
     const { source, prefixes, snapshotFile, state, layers, gray, fleet } = this;
     await startUp({
-      ...{ source, prefixes, snapshotFile, state, layers, gray, fleet, status: this.statusSubject },
+      ...{ source, prefixes, snapshotFile, state, layers, gray, fleet, status: this.statusState.subject },
       report: (e) => this.report(e),
-      fail: (e) => {
-        this.failed = e;
-        if (this.statusSubject.value !== 'closed') this.statusSubject.next('error');
-      },
+      fail: (e) => this.statusState.fail(e),
       onClose: (abort) => {
         this.abortStart = abort;
       },
@@ -338,8 +283,6 @@ export class Dials<TSchema extends SchemaMap = SchemaMap> extends DialsWrites {
   }
 
   protected assertOpen(): void {
-    if (this.statusSubject.value === 'closed')
-      throw new DialsError('CLOSED', `This Dials instance (${this.prefixes.join(', ')}) is closed`);
-    if (this.failed) throw this.failed;
+    this.statusState.assertOpen(this.prefixes);
   }
 }

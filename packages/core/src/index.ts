@@ -1,4 +1,5 @@
 export { capability, clusterStatus } from './capabilities.js';
+export { configChanges } from './config-changes.js';
 export type { ChangeRequestLink } from './delivery/approval-gate.js';
 export {
   CHANGES_PREFIX,
@@ -85,7 +86,7 @@ export { duplicateJsonKey } from './internal/json-duplicates.js';
 export { releaseSource, retainSource } from './internal/lifecycle.js';
 export { type HeldLock, type LockOptions, withLock } from './locks.js';
 export { type MemorySourceOptions, memorySource } from './memory-source.js';
-export { configChanges, type KeyChange, MAX_TXN_OPS, type PublishKeysOptions, publishKeys } from './publish.js';
+export { type KeyChange, MAX_TXN_OPS, type PublishKeysOptions, publishKeys } from './publish.js';
 export { abortRelease, resumeRelease, type UnfinishedReleases, unfinishedReleases } from './release-recovery.js';
 export {
   getRelease,

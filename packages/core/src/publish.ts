@@ -1,15 +1,11 @@
 import { capability } from './capabilities.js';
 import { environmentAuthor } from './delivery/actor.js';
 import { approvalGate, type ChangeRequestLink } from './delivery/approval-gate.js';
-import type { PublishChange } from './dials-options.js';
 import { asDialsError, DialsError } from './errors.js';
 import { checkWritesReport, describeRefusals } from './fleet/schema-check.js';
 import { markInProgress } from './in-progress.js';
-import { decodeValue } from './internal/decode.js';
 import { failed, replacePlan, writePlan } from './release-plan.js';
 import { inNamespace, namespaceOf, type Release, recordedChange, releaseId } from './releases.js';
-import type { StandardSchemaV1 } from './schema.js';
-import { holdsSecret, shownValue } from './secrets.js';
 import type { KeyValue, Source, Transactions, TxnCompare, TxnOp } from './types.js';
 
 /** etcd refuses transactions of more than 128 operations by default (`--max-txn-ops`). */
@@ -84,40 +80,6 @@ function commonPrefix(keys: readonly string[]): string {
   let prefix = keys[0] ?? '';
   for (const key of keys) while (!key.startsWith(prefix)) prefix = prefix.slice(0, -1);
   return prefix;
-}
-
-/**
- * `{ path: value }` (undefined deletes) or a list of changes, as full keys under `prefix`, each
- * value validated by its path's schema first: one refused value refuses them all, naming it.
- */
-export function configChanges(
-  prefix: string,
-  changes: Readonly<Record<string, unknown>> | readonly PublishChange[],
-  schemaOf: (path: string) => StandardSchemaV1 | undefined,
-): KeyChange[] {
-  const list: readonly PublishChange[] = Array.isArray(changes)
-    ? (changes as readonly PublishChange[])
-    : Object.entries(changes).map(([path, value]) => (value === undefined ? { path, delete: true as const } : { path, value }));
-  return list.map((change) => {
-    const key = prefix + change.path;
-    if ('delete' in change) return { key, after: undefined };
-    const raw = 'raw' in change ? change.raw : JSON.stringify(change.value);
-    if (raw === undefined) throw new DialsError('INVALID_VALUE', `publish: ${key} has no JSON form`, { key });
-    const decoded = decodeValue(raw, schemaOf(change.path));
-    if (!decoded.ok) {
-      const issues = decoded.issues.map((i) => i.message).join('; ');
-      throw new DialsError(
-        'INVALID_VALUE',
-        `publish refused: ${key} = ${shownValue(key, raw)} fails its schema (${issues}). Nothing was written.`,
-        {
-          key,
-          ...(holdsSecret(key, raw) ? {} : { raw }),
-          issues: decoded.issues,
-        },
-      );
-    }
-    return { key, after: raw };
-  });
 }
 
 /** What a change costs in a request: its key and value, and a little framing. */

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { configChanges } from '../src/config-changes.js';
 import { createDials } from '../src/dials.js';
 import { isDialsError } from '../src/errors.js';
 import { fileSource } from '../src/file-source.js';
 import { memorySource } from '../src/memory-source.js';
-import { configChanges, publishKeys } from '../src/publish.js';
+import { publishKeys } from '../src/publish.js';
 import { getRelease, listReleases } from '../src/releases.js';
 import { rollbackRelease } from '../src/rollback.js';
 import type { Source, TxnOp } from '../src/types.js';

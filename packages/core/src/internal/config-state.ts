@@ -1,18 +1,10 @@
 import type { ConfigChange } from '../dials-options.js';
-import { DialsError, messageOf } from '../errors.js';
-import type { SchemaMap, StandardSchemaV1 } from '../schema.js';
+import type { StandardSchemaV1 } from '../schema.js';
 import type { KeyValue, RangeResult, RefusedKey, WatchBatch } from '../types.js';
-import { isUnsafePath } from './config-tree.js';
-import { type Decoded, decodeValue } from './decode.js';
 import { decodePage, intern, type Layer, newLayer, type OverlayValue, replaceData } from './layer-data.js';
-import { deletedRequired, invalidValue } from './refusals.js';
-import { defaultOf, requiredPaths, schemaOf } from './schema-rules.js';
+import { ValueRules, type ValueRulesOptions } from './value-rules.js';
 
-export interface ConfigStateOptions {
-  readonly schema: SchemaMap;
-  readonly secrets: readonly (string | RegExp)[];
-  /** A value refused, a path that could not be applied: reported, the last good value stays. */
-  readonly report: (error: DialsError) => void;
+export interface ConfigStateOptions extends ValueRulesOptions {
   /** The changes of one revision, applied: `values`, `revision` and `generation` are up to date. */
   readonly onChanges: (changes: ConfigChange[]) => void;
   /** The set of refused keys changed. */
@@ -30,9 +22,9 @@ export type { OverlayValue };
  */
 export class ConfigState {
   /** Effective value per path: what `get()` reads. */
-  readonly values = new Map<string, unknown>();
-  /** The raw value each path's effective value was decoded from. */
-  private readonly appliedRaw = new Map<string, string>();
+  readonly values: Map<string, unknown>;
+  /** Decoding, validation, refusals and defaults of each path's effective raw value. */
+  private readonly rules: ValueRules;
   /**
    * The source's revision: the highest that any layer last read or applied from it. A snapshot
    * file's revision stands in only until the first read, so a wiped and rebuilt cluster (or a
@@ -44,11 +36,8 @@ export class ConfigState {
   generation = 0;
   readonly counters = { resets: 0, batches: 0 };
   /** Keys whose value in the source is refused (invalid, or a required key deleted or never set), by path. */
-  readonly refused = new Map<string, RefusedKey>();
-  /** Paths whose schema accepts no `undefined`: neither optional nor with a default. */
-  private readonly required: ReadonlySet<string>;
+  readonly refused: ReadonlyMap<string, RefusedKey>;
   private readonly loadedLayers = new Set<number>();
-  private refusalsChanged = false;
 
   /** The raw values of each prefix, from general to specific: a path in a later layer wins. */
   private readonly layers: readonly Layer[];
@@ -62,7 +51,9 @@ export class ConfigState {
     this.layers = prefixes.map(newLayer);
     // One more slot, for the overlay's revision.
     this.layerRevisions = [...prefixes, ''].map(() => undefined);
-    this.required = requiredPaths(options.schema);
+    this.rules = new ValueRules(options, (this.layers[this.layers.length - 1] as Layer).prefix);
+    this.values = this.rules.values;
+    this.refused = this.rules.refused;
   }
 
   /** Decode a page of the first read now, while etcd sends the next; `applyReset` uses what still matches. */
@@ -180,7 +171,7 @@ export class ConfigState {
         const change = this.recomputePath(path);
         if (change) changes.push(change);
       } catch (error) {
-        this.reportApplyError(path, error);
+        this.rules.reportApplyError(path, error);
       }
     }
     this.emit(changes, revision);
@@ -197,63 +188,32 @@ export class ConfigState {
       i++;
       if ((above.length > 0 && above.some((l) => l.data.has(path))) || (this.overlay.size > 0 && this.overlay.has(path))) continue;
       try {
-        const change = this.applyRaw(path, raw, layer, decoded);
+        const change = this.rules.applyRaw(path, raw, layer, decoded);
         if (change) changes.push(change);
       } catch (error) {
-        this.reportApplyError(path, error);
+        this.rules.reportApplyError(path, error);
       }
     }
     this.emit(changes, revision);
   }
 
-  /** One key must never cost the others their revision: report it and go on. */
-  private reportApplyError(path: string, error: unknown): void {
-    const kept = this.appliedRaw.has(path) ? 'it keeps its last good value' : 'it stays unset';
-    this.options.report(
-      new DialsError('APPLY_FAILED', `Applying config path ${path} failed: ${messageOf(error)}; ${kept}.`, {
-        key: path,
-        cause: error,
-      }),
-    );
-  }
-
   /** Hand over the changes of one revision together: every value is in place before anyone hears of it. */
   private emit(changes: ConfigChange[], revision: number): void {
     this.revision = revision;
-    if (this.loadedLayers.size === this.layers.length) this.noteMissing();
+    if (this.loadedLayers.size === this.layers.length) this.rules.noteMissing();
     if (changes.length > 0) {
       this.generation++;
       this.options.onChanges(changes);
     }
-    if (this.refusalsChanged) {
-      this.refusalsChanged = false;
-      this.options.onRefused?.();
-    }
+    if (this.rules.takeRefusalsChanged()) this.options.onRefused?.();
   }
 
-  /** Once every layer is loaded: a required path with no value is `missing`. */
-  private noteMissing(): void {
-    for (const path of this.required) {
-      if (this.values.has(path) || this.refused.has(path)) continue;
-      const key = (this.layers[this.layers.length - 1] as Layer).prefix + path;
-      this.refuse({ path, key, reason: 'missing', message: 'required by the schema, and not set', kept: false });
-    }
-  }
-
-  private refuse(refusal: RefusedKey): void {
-    this.refused.set(refusal.path, refusal);
-    this.refusalsChanged = true;
-  }
-
-  private accept(path: string): void {
-    if (this.refused.delete(path)) this.refusalsChanged = true;
-  }
-
+  /** The effective raw value of `path`: the overlay's, else the most specific layer's that has it. */
   private recomputePath(path: string): ConfigChange | undefined {
     const over = this.overlay.size > 0 ? this.overlay.get(path) : undefined;
     if (over) {
       const prefix = over.key.slice(0, over.key.length - path.length);
-      return this.applyRaw(path, over.raw, { prefix, data: new Map(), binary: new Set(over.binary ? [path] : []), early: undefined });
+      return this.rules.applyRaw(path, over.raw, { prefix, binary: new Set(over.binary ? [path] : []) });
     }
     let raw: string | undefined;
     let layer: Layer | undefined;
@@ -261,82 +221,16 @@ export class ConfigState {
       layer = this.layers[i] as Layer;
       raw = layer.data.get(path);
     }
-    if (raw === undefined || layer === undefined) {
-      if (this.required.has(path)) return this.refuseDelete(path);
-      this.accept(path);
-      if (!this.appliedRaw.has(path)) return undefined;
-      const previous = this.values.get(path);
-      this.appliedRaw.delete(path);
-      const fallback = defaultOf(this.options.schema, path);
-      if (fallback === undefined) this.values.delete(path);
-      else this.values.set(path, fallback);
-      return { path, type: 'delete', value: fallback, previous };
-    }
-    return this.applyRaw(path, raw, layer);
-  }
-
-  /** A key the schema requires (no default, not optional) went: refused like a bad value, the last good value stays. */
-  private refuseDelete(path: string): undefined {
-    const key = (this.layers[this.layers.length - 1] as Layer).prefix + path;
-    if (!this.appliedRaw.has(path)) {
-      if (this.loadedLayers.size === this.layers.length)
-        this.refuse({ path, key, reason: 'missing', message: 'required by the schema, and not set', kept: false });
-      return undefined;
-    }
-    if (this.refused.get(path)?.reason === 'deleted') return undefined;
-    const { refusal, error } = deletedRequired(path, key, this.appliedRaw.get(path) as string, this.options.secrets);
-    this.refuse(refusal);
-    this.options.report(error);
-    return undefined;
-  }
-
-  /** Decode and validate `raw`, the effective raw value of `path` (from `layer`), and apply it. */
-  private applyRaw(path: string, raw: string, layer: Layer, early?: Decoded): ConfigChange | undefined {
-    if (this.appliedRaw.get(path) === raw) {
-      this.accept(path);
-      return undefined;
-    }
-    const previous = this.values.get(path);
-    const decoded: Decoded = layer.binary.has(path)
-      ? { ok: false, issues: [{ path: [], message: 'the value is not UTF-8 text' }] }
-      : (early ?? decodeValue(raw, this.schemaOf(path)));
-    if (!decoded.ok) {
-      const { refusal, error } = invalidValue(
-        path,
-        layer.prefix + path,
-        raw,
-        decoded.issues,
-        this.appliedRaw.get(path),
-        this.options.secrets,
-      );
-      this.options.report(error);
-      this.refuse(refusal);
-      return undefined;
-    }
-    if (isUnsafePath(path)) {
-      this.options.report(
-        new DialsError(
-          'UNSAFE_KEY',
-          `Config path ${layer.prefix + path} has a segment (__proto__, constructor or prototype) that is left out of config$; get('${path}') still reads it.`,
-          { key: layer.prefix + path },
-        ),
-      );
-    }
-    this.accept(path);
-    this.appliedRaw.set(path, raw);
-    this.values.set(path, decoded.value);
-    return { path, type: 'put', value: decoded.value, previous };
+    if (raw === undefined || layer === undefined) return this.rules.applyUnset(path, this.loadedLayers.size === this.layers.length);
+    return this.rules.applyRaw(path, raw, layer);
   }
 
   schemaOf(path: string): StandardSchemaV1 | undefined {
-    return schemaOf(this.options.schema, path);
+    return this.rules.schemaOf(path);
   }
 
   /** Schema defaults (`z.number().default(5)`) stand in for keys that are not set. */
   applyDefaults(): void {
-    for (const path of Object.keys(this.options.schema)) {
-      const fallback = defaultOf(this.options.schema, path);
-      if (fallback !== undefined) this.values.set(path, fallback);
-    }
+    this.rules.applyDefaults();
   }
 }
