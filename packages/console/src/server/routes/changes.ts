@@ -25,7 +25,7 @@ import {
   type DraftedInstead,
 } from '../../api/delivery-contract.js';
 import { body, HttpError, query, route, type SessionRequest } from '../http.js';
-import { summary } from './config.js';
+import { summary } from './release-summary.js';
 
 /** The namespaces under `root` that hold records named by a last segment (`<namespace>/<id>`). */
 export async function namespacesOf(source: Source, root: string): Promise<string[]> {

@@ -1,43 +1,9 @@
-import {
-  isSecretPath,
-  type KeyListing,
-  listReleases,
-  loadSchemas,
-  namespaceOf,
-  publishKeys,
-  type Release,
-  redactRaw,
-  type Source,
-} from '@dials/core';
+import { isSecretPath, type KeyListing, listReleases, loadSchemas, publishKeys, type Release, redactRaw, type Source } from '@dials/core';
 import { type Router, Router as router } from 'express';
 import { type KeyView, type ReleaseSummary, type Tree, WriteKey } from '../../api/contract.js';
 import { body, HttpError, query, route } from '../http.js';
 import { approvalRequired, draftInstead } from './changes.js';
-
-/** A key's release namespace, as the CLI names it: its first three segments (`config/shop/dev`). */
-export function namespaceForKey(key: string): string {
-  return namespaceOf(key.split('/').filter(Boolean).slice(0, 3).join('/'));
-}
-
-/** A release as the UI shows it: secrets stay redacted. */
-export function summary(release: Release): ReleaseSummary {
-  return {
-    id: release.id,
-    namespace: release.namespace,
-    author: release.author,
-    message: release.message,
-    at: release.at,
-    revision: release.revision,
-    ...(release.state ? { state: release.state } : {}),
-    ...(release.rollbackOf ? { rollbackOf: release.rollbackOf } : {}),
-    ...(release.forced ? { forced: true } : {}),
-    changes: release.changes.map((c) => ({
-      key: c.key,
-      ...(c.before === undefined ? {} : { before: redactRaw(c.key, c.before) }),
-      ...(c.after === undefined ? {} : { after: redactRaw(c.key, c.after) }),
-    })),
-  };
-}
+import { namespaceForKey, summary } from './release-summary.js';
 
 /** The keys under `prefix` without their values: etcd leaves them out (`keys_only`); another source lists them. */
 export async function keysUnder(source: Source, prefix: string): Promise<KeyListing> {

@@ -4,7 +4,7 @@ import { type Diff, Promote, type PromoteResult } from '../../api/contract.js';
 import type { DraftedInstead } from '../../api/delivery-contract.js';
 import { body, query, route } from '../http.js';
 import { approvalRequired, draftInstead } from './changes.js';
-import { namespaceForKey, summary } from './config.js';
+import { namespaceForKey, summary } from './release-summary.js';
 
 const withSlash = (prefix: string) => (prefix.endsWith('/') ? prefix : `${prefix}/`);
 

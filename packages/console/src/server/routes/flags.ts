@@ -4,7 +4,7 @@ import { type Router, Router as router } from 'express';
 import { FlagCheck, type FlagCheckResult, FlagEvaluate, type FlagEvaluation, type FlagList, FlagUpdate } from '../../api/contract.js';
 import { body, HttpError, route } from '../http.js';
 import { approvalRequired, draftInstead } from './changes.js';
-import { namespaceForKey, summary } from './config.js';
+import { namespaceForKey, summary } from './release-summary.js';
 
 const withSlash = (prefix: string) => (prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`);
 

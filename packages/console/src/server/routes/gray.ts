@@ -18,7 +18,7 @@ import { type Router, Router as router } from 'express';
 import { CreateGray, GrayAction, type GrayList, type GrayResult, type GrayView } from '../../api/delivery-contract.js';
 import { body, HttpError, query, route } from '../http.js';
 import { deliveryRoute } from './changes.js';
-import { summary } from './config.js';
+import { summary } from './release-summary.js';
 
 /** The fleet of `namespace`, or none when the user may not read its reports. */
 async function fleetOf(source: Source, namespace: string): Promise<FleetStatus | undefined> {

@@ -16,7 +16,7 @@ import { type Cluster, type Fleet, type ReleaseList, Rollback, type RollbackResu
 import type { DraftedInstead } from '../../api/delivery-contract.js';
 import { body, route } from '../http.js';
 import { approvalRequired, draftInstead } from './changes.js';
-import { summary } from './config.js';
+import { summary } from './release-summary.js';
 
 /** The namespaces that have keys under `root` (`/dials/releases/`): each key's path without its last `depth` segments. */
 async function namespacesUnder(source: Source, root: string, depth: number): Promise<string[]> {
