@@ -1,52 +1,21 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { findEtcdctl } from '../helpers/etcd.js';
-import { rawClient, uniquePrefix } from '../helpers/keys.js';
+import { dialsBin, runDials, runEtcdctl, runJson } from '../helpers/cli.js';
+import { uniquePrefix } from '../helpers/keys.js';
 
 const endpoint = inject('etcdEndpoint');
-const bin = fileURLToPath(new URL('../../packages/cli/bin/dials.js', import.meta.url));
-const etcdctlBin = findEtcdctl();
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'dials-cli-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Run the built `dials` binary as a user would. */
-function dials(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { env: { ...process.env, ETCD_ENDPOINTS: endpoint, DIALS_AUTHOR: 'tester', NO_COLOR: '1' } },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
-const json = async (...args: string[]) => {
-  const run = await dials(...args, '--json');
-  return { ...run, data: JSON.parse(run.stdout.trim().split('\n').pop() ?? 'null') };
-};
-
-function etcdctl(...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(etcdctlBin, ['--endpoints', endpoint, ...args], { env: { ...process.env, ETCDCTL_API: '3' } }, (error, stdout, stderr) =>
-      error ? reject(new Error(stderr)) : resolve(stdout),
-    );
-  });
-}
+const dials = (...args: string[]) => runDials(endpoint, args);
+const json = (...args: string[]) => runJson(endpoint, args);
+const etcdctl = (...args: string[]) => runEtcdctl(endpoint, ...args);
 
 describe('dials get/set/ls/rm, interoperating with etcdctl', () => {
   it('writes what etcdctl reads, and reads what etcdctl writes', async () => {
@@ -157,113 +126,6 @@ describe('dials import/export/diff/sync/history/rollback', () => {
 });
 
 /** The keys under `prefix` (relative) and their values decoded: JSON when it parses, else the text. */
-async function readBack(prefix: string): Promise<Map<string, unknown>> {
-  const etcd = rawClient(endpoint);
-  const all = await etcd.getAll().prefix(prefix).strings();
-  etcd.close();
-  const decode = (text: string) => {
-    try {
-      return JSON.parse(text);
-    } catch {
-      return text;
-    }
-  };
-  return new Map(Object.entries(all).map(([key, value]) => [key.slice(prefix.length), decode(value)]));
-}
-
-async function putAll(prefix: string, values: Record<string, string>): Promise<void> {
-  const etcd = rawClient(endpoint);
-  for (const [path, value] of Object.entries(values)) await etcd.put(prefix + path).value(value);
-  etcd.close();
-}
-
-describe('dials export → import round trips', () => {
-  it('.env: hostile values come back as the same keys and values', async () => {
-    const source = uniquePrefix('cli-env');
-    const target = uniquePrefix('cli-env');
-    // Raw text as etcdctl would write it, and JSON as dials writes it.
-    const values: Record<string, string> = {
-      'text/spaces': 'two words',
-      'text/hash': 'a # not a comment',
-      'text/single': "it's",
-      'text/double': 'say "hi"',
-      'text/both': `both ' and "`,
-      'text/backtick': 'back`tick',
-      'text/newlines': 'line one\nline two\n',
-      'text/literal': 'a literal \\n, not a newline',
-      'text/unicode': 'ünïcödé ✓ 😀',
-      'text/empty': '',
-      'json/string': '"  padded, with # and \' and \\" "',
-      'json/number': '5432',
-      'json/boolean': 'true',
-      'json/null': 'null',
-      'json/object': '{"a":{"b":[1,"#",null]}}',
-      'feature-x.v2/max_size': '10',
-    };
-    await putAll(source, values);
-    const exported = await dials('export', source, '--format', 'env');
-    expect(exported.code).toBe(0);
-    const file = join(dir, 'round.env');
-    writeFileSync(file, exported.stdout);
-    expect((await dials('import', file, '--prefix', target, '--apply')).code).toBe(0);
-    const [before, after] = await Promise.all([readBack(source), readBack(target)]);
-    expect([...after.keys()].sort()).toEqual(Object.keys(values).sort());
-    expect(after).toEqual(before);
-    // A second export of the copy is the same file.
-    expect((await dials('export', target, '--format', 'env')).stdout).toBe(exported.stdout);
-  });
-
-  it('json and yaml: keys come back whatever their names (__proto__, a and a/b, a//b, a trailing slash, non-ASCII)', async () => {
-    const source = uniquePrefix('cli-tree');
-    const values: Record<string, string> = {
-      '__proto__/polluted': '"yes"',
-      'constructor/prototype/x': '1',
-      prototype: '[1,2]',
-      a: '1',
-      'a/b': '2',
-      'x//y': '"empty segment"',
-      'trailing/': '"slash"',
-      'ünï/cödé ✓': '"non-ASCII"',
-      'flags/new-checkout': 'true',
-      'database/host': 'db',
-    };
-    await putAll(source, values);
-    const before = await readBack(source);
-    expect([...before.keys()].sort()).toEqual(Object.keys(values).sort());
-    for (const format of ['json', 'yaml']) {
-      const exported = await dials('export', source, '--format', format);
-      expect(exported.code).toBe(0);
-      expect(exported.stderr).toBe('');
-      const file = join(dir, `round.${format}`);
-      writeFileSync(file, exported.stdout);
-      const target = uniquePrefix('cli-tree');
-      expect((await dials('import', file, '--prefix', target, '--apply')).code).toBe(0);
-      expect(await readBack(target)).toEqual(before);
-    }
-  });
-
-  it('json: warns about values import would not give back as one key', async () => {
-    const p = uniquePrefix('cli-tree');
-    await putAll(p, { object: '{"a":1}', none: 'null', fine: '1' });
-    const exported = await dials('export', p);
-    expect(exported.code).toBe(0);
-    expect(JSON.parse(exported.stdout)).toEqual({ object: { a: 1 }, none: null, fine: 1 });
-    expect(exported.stderr).toContain('warning: import splits a JSON object');
-    expect(exported.stderr).toContain('none, object');
-  });
-
-  it('.env: refuses, naming them, keys that would not come back', async () => {
-    const p = uniquePrefix('cli-env');
-    await putAll(p, { 'Upper/case': '1', 'fine/name': '2' });
-    const refused = await dials('export', p, '--format', 'env');
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('Upper/case');
-    expect(refused.stderr).not.toContain('fine/name');
-    expect(refused.stderr).toContain('--format json or yaml');
-    expect(refused.stdout).toBe('');
-  });
-});
-
 describe('dials flags', () => {
   it('lists, enables, disables, sets the default variant, and evaluates', async () => {
     const p = uniquePrefix('cli-flags');
@@ -308,7 +170,7 @@ describe('dials flags', () => {
 describe('dials watch, lock, services, status', () => {
   it('watch streams changes until interrupted', async () => {
     const p = uniquePrefix('cli');
-    const child = spawn(process.execPath, [bin, 'watch', p, '--json'], { env: { ...process.env, ETCD_ENDPOINTS: endpoint } });
+    const child = spawn(process.execPath, [dialsBin, 'watch', p, '--json'], { env: { ...process.env, ETCD_ENDPOINTS: endpoint } });
     let out = '';
     const first = new Promise<void>((resolve) =>
       child.stdout.on('data', (d: Buffer) => {
