@@ -78,8 +78,9 @@ it(`first load of the config view on ${KEYS} keys: time to the tree's first pain
       seen.observe(document, { childList: true, subtree: true });
     `);
     await page.goto(`${url}/config/${big.slice(1)}`);
-    await page.getByRole('button', { name: /^svc-000\// }).waitFor();
-    const painted = await page.waitForFunction('window.treePainted');
+    // Only the observer's flag is polled: Playwright's role queries compute accessible names of
+    // every button in the page, work that would compete with the page's own while it loads.
+    const painted = await page.waitForFunction(() => (window as { treePainted?: number }).treePainted, undefined, { polling: 50 });
     if (r >= WARM) times.push((await painted.jsonValue()) as number); // a first run warms Chromium itself up
     await context.close();
   }
@@ -90,7 +91,9 @@ it(`first load of the config view on ${KEYS} keys: time to the tree's first pain
     times,
     'in the page, from navigation start; fresh context: no cache, no cookie',
   );
-  console.log(`console: first load ${figure.median.toFixed(0)} ms (median of ${times.length})`);
+  console.log(
+    `console: first load ${figure.median.toFixed(0)} ms (median of ${times.length}: ${times.map((t) => t.toFixed(0)).join(', ')})`,
+  );
   expect(figure.median).toBeGreaterThan(0);
 }, 120_000);
 
