@@ -148,7 +148,12 @@ export class Flags<TFlags extends FlagTypes = FlagTypes> {
   evaluate(key: string, context?: EvaluationContext): EvaluationDetails;
   evaluate(key: string, context: EvaluationContext = NO_CONTEXT): EvaluationDetails {
     const flag = this.flags.get(key);
-    return flag ? flag.evaluate(context) : notFound(key);
+    if (flag === undefined) return notFound(key);
+    // As isEnabled: a flag whose answer does not depend on the context is a counter and a read.
+    const constant = flag.constantDetails;
+    if (constant === undefined) return flag.evaluate(context);
+    flag.constantOutcome.count++;
+    return constant;
   }
 
   /**

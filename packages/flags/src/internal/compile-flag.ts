@@ -93,6 +93,7 @@ export class CompiledFlag {
     this.constantOutcome = this.enabled ? this.fallbackOutcome : this.disabledOutcome;
     this.isEnabled = this.compileIsEnabled();
     this.constantEnabled = !this.enabled ? false : this.targeting ? undefined : this.fallback.value === true;
+    this.constantDetails = !this.enabled ? this.disabled : this.targeting ? undefined : this.fallback;
   }
 
   private compileIsEnabled(): (context: EvaluationContext) => boolean {
@@ -143,6 +144,8 @@ export class CompiledFlag {
   readonly isEnabled: (context: EvaluationContext) => boolean;
   /** The answer of `isEnabled` when it does not depend on the context (no targeting, or disabled). */
   readonly constantEnabled: boolean | undefined;
+  /** The answer of `evaluate` when it does not depend on the context, counted in `constantOutcome`. */
+  readonly constantDetails: Details | undefined;
 
   /** The variant's details (value undefined when the caller's default applies). Never throws. */
   evaluate(context: EvaluationContext): Details {
@@ -184,6 +187,7 @@ export class BrokenFlag {
   readonly isEnabled = () => false;
   readonly constantEnabled = false;
   readonly constantOutcome: Outcome;
+  readonly constantDetails: Details;
   private readonly details: Details;
   constructor(
     readonly key: string,
@@ -191,6 +195,7 @@ export class BrokenFlag {
     counter: FlagCounter = UNCOUNTED,
   ) {
     this.details = error(key, 'PARSE_ERROR', message, EMPTY);
+    this.constantDetails = this.details;
     this.constantOutcome = counter.outcome('', 'ERROR');
   }
   evaluate(): Details {
