@@ -119,7 +119,7 @@ export interface DialsStats {
   readonly watchRestarts: number;
 }
 
-/** The prefixes to follow, after refusing options that cannot work (no prefix, a prefix twice, a schema entry that is not a schema). */
+/** The prefixes to follow, after refusing options that cannot work (no prefix, a prefix twice, a schema entry that is not a schema, an unknown holdReleases). */
 export function checkedPrefixes(options: DialsOptions<SchemaMap>): readonly string[] {
   const prefixes = options.layers ?? (options.prefix === undefined ? undefined : [options.prefix]);
   if (!prefixes || prefixes.length === 0) {
@@ -127,6 +127,10 @@ export function checkedPrefixes(options: DialsOptions<SchemaMap>): readonly stri
   }
   if (new Set(prefixes).size !== prefixes.length) {
     throw new DialsError('INVALID_ARGUMENT', `createDials: a prefix appears twice in layers (${prefixes.join(', ')})`);
+  }
+  const hold = options.holdReleases;
+  if (hold !== undefined && typeof hold !== 'boolean' && hold !== 'strict') {
+    throw new DialsError('INVALID_ARGUMENT', `createDials: holdReleases is true, false or 'strict', not ${JSON.stringify(hold)}`);
   }
   for (const [path, schema] of Object.entries(options.schema ?? {})) {
     if (typeof (schema as Partial<StandardSchemaV1> | undefined)?.['~standard']?.validate !== 'function') {

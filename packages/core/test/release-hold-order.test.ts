@@ -107,4 +107,11 @@ describe('a release whose changes reach a reader ahead of its mark', () => {
     expect(errors).toEqual([]);
     await dials.close();
   });
+
+  it('an unknown holdReleases is refused, naming the values it takes', () => {
+    const { source } = laggingMarks();
+    expect(() => createDials({ source, prefix, holdReleases: 'strcit' as unknown as 'strict' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining(`true, false or 'strict', not "strcit"`) }),
+    );
+  });
 });
