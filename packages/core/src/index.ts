@@ -86,7 +86,7 @@ export { duplicateJsonKey } from './internal/json-duplicates.js';
 export { releaseSource, retainSource } from './internal/lifecycle.js';
 export { type HeldLock, type LockOptions, withLock } from './locks.js';
 export { type MemorySourceOptions, memorySource } from './memory-source.js';
-export { type KeyChange, MAX_TXN_OPS, type PublishKeysOptions, publishKeys } from './publish.js';
+export { defaultAuthor, type KeyChange, MAX_TXN_OPS, type PublishKeysOptions, publishKeys } from './publish.js';
 export { abortRelease, resumeRelease, type UnfinishedReleases, unfinishedReleases } from './release-recovery.js';
 export {
   getRelease,

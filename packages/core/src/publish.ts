@@ -49,6 +49,7 @@ export interface KeyChange {
   readonly binary?: boolean;
 }
 
+/** A release's author when none is given: `DIALS_AUTHOR`, else the OS user (from the environment, else the account). */
 export function defaultAuthor(): string {
   return environmentAuthor();
 }

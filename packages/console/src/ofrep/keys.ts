@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { DialsError, type Source } from '@dials/core';
+import { DialsError, defaultAuthor, type Source } from '@dials/core';
 
 /** Where OFREP API keys live: `/dials/ofrep-keys/<namespace>/<sha256 of the key>`. Only the hash is stored. */
 export const OFREP_KEYS_PREFIX = '/dials/ofrep-keys/';
@@ -52,7 +52,7 @@ export async function createOfrepKey(
     namespace,
     label: options.label ?? '',
     createdAt: new Date().toISOString(),
-    createdBy: options.createdBy ?? source.user ?? process.env.USER ?? 'unknown',
+    createdBy: options.createdBy ?? source.user ?? defaultAuthor(),
   };
   await source.put(`${OFREP_KEYS_PREFIX}${namespace}/${info.hash}`, JSON.stringify(info));
   return { key, info };
