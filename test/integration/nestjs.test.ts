@@ -13,7 +13,7 @@ import {
 } from '@dials/nestjs';
 import { Controller, Get, type INestApplication, Inject, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { z } from 'zod';
 import { until } from '../helpers/events.js';
 import { rawClient, uniquePrefix } from '../helpers/keys.js';
@@ -77,6 +77,7 @@ describe.each(['forRoot', 'forRootAsync'] as const)('DialsModule.%s in a Nest ap
       source,
       prefix,
       schema,
+      app: 'nest-shop',
       flags: {
         prefix: flagPrefix,
         context: (req: unknown) => ({ targetingKey: String((req as { headers: Record<string, string> }).headers['x-user-id'] ?? '') }),
@@ -142,6 +143,17 @@ describe.each(['forRoot', 'forRootAsync'] as const)('DialsModule.%s in a Nest ap
     const ready = until(dials.status$, (s) => s === 'ready');
     await etcd.put(`${prefix}database/port`).value('5432');
     await ready;
+  });
+
+  it("reports the flags reader to the fleet under the module's app name, as the config reader", async () => {
+    // Reports are written after ready(): wait for the flags reader's.
+    await vi.waitFor(
+      async () => {
+        const reports = Object.values(await etcd.getAll().prefix('/dials/instances/').strings()).filter((v) => v.includes(flagPrefix));
+        expect(reports.map((v) => (JSON.parse(v) as { app?: string }).app)).toEqual(['nest-shop']);
+      },
+      { timeout: 10_000 },
+    );
   });
 
   it('closes every watch on application shutdown', async () => {

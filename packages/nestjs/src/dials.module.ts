@@ -47,10 +47,16 @@ function liveConfig(dials: Dials): object {
       inject: [MODULE_OPTIONS_TOKEN],
       useFactory: async (options: DialsModuleOptions): Promise<Flags | null> => {
         if (!options.flags) return null;
+        // The same process in the fleet report: the app's name, labels and report settings are the config reader's.
         const flags = createFlags({
           source: options.flags.source ?? options.source,
           prefix: options.flags.prefix,
           cacheTtlMs: options.cacheTtlMs,
+          app: options.app,
+          report: options.report,
+          labels: options.labels,
+          instanceId: options.instanceId,
+          reportTtlMs: options.reportTtlMs,
         });
         await flags.ready();
         return flags;
