@@ -53,6 +53,14 @@ describe('dials get/set/ls/rm, interoperating with etcdctl', () => {
     await vi.waitFor(async () => expect(await etcdctl('get', `${p}level`)).toBe(''), { timeout: 10_000, interval: 200 });
   });
 
+  it('get of a missing key exits 1; with --json that is a result saying found: false', async () => {
+    const key = `${uniquePrefix('cli-missing')}nope`;
+    expect((await dials('get', key)).code).toBe(1);
+    const run = await json('get', key);
+    expect(run.code).toBe(1);
+    expect(run.data).toEqual({ key, found: false });
+  });
+
   it('exits 2 on usage errors and 4 when etcd is unreachable', async () => {
     expect((await dials('frobnicate')).code).toBe(2);
     expect((await dials('get')).code).toBe(2);
