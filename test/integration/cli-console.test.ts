@@ -40,6 +40,7 @@ describe('dials console on an etcd with auth on', () => {
     expect(server.output()).toContain(`OFREP on ${server.url}/ofrep/v1`);
     const home = await fetch(server.url, { redirect: 'manual' });
     expect([home.status, home.headers.get('location')]).toEqual([302, '/console/']);
+    expect(home.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect((await json(await fetch(`${server.url}/console/api/session`))).body).toMatchObject({ authEnabled: true, loginRequired: true });
     const wrong = await fetch(`${server.url}/console/api/login`, {
       method: 'POST',

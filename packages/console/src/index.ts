@@ -11,3 +11,4 @@ export {
 } from './ofrep/keys.js';
 export { createOfrep, type OfrepOptions, type OfrepServer } from './ofrep/ofrep.js';
 export { type ConsoleOptions, createConsole, type DialsConsole } from './server/console.js';
+export { securityHeaders } from './server/security.js';

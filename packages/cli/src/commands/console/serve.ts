@@ -1,4 +1,4 @@
-import { createConsole, createOfrep, type OfrepServer } from '@dials/console';
+import { createConsole, createOfrep, type OfrepServer, securityHeaders } from '@dials/console';
 import express from 'express';
 import type { Context } from '../../command.js';
 import { connect, connection } from '../../connect.js';
@@ -49,7 +49,8 @@ export async function serveConsole(ctx: Context<typeof CONSOLE_OPTIONS>): Promis
   app.disable('x-powered-by');
   app.use('/console', dialsConsole.router);
   if (ofrep) app.use(ofrep.router);
-  app.get('/', (_req, res) => res.redirect('/console/'));
+  // The console's headers on the way in too (CSP, no framing): every answer of this server has them.
+  app.get('/', securityHeaders, (_req, res) => res.redirect('/console/'));
   return serveUntilSignal(
     app,
     { port, host: values.host ?? '127.0.0.1' },
