@@ -72,6 +72,8 @@ const status = (page: Page) => page.getByRole('definition').first();
 describe('change requests in the console', () => {
   it('ana saves a key that needs approval: a change request; she cannot approve it, ben does, she applies it', async () => {
     const ana = await logIn('ana', `config${port}`);
+    // The editor says before the save that it will be a proposal, naming the policy.
+    await ana.page.getByLabel('Review required').getByText(`Writes here need 1 approval (/dials/policy/`).waitFor();
     await ana.page.getByLabel('New value').fill('6543');
     await ana.page.getByLabel('Message').fill('bigger port');
     await ana.page.getByRole('button', { name: 'Save', exact: true }).click();

@@ -99,6 +99,8 @@ export const KeyView = z.object({
   expiresAt: z.number().optional(),
   rules: z.array(KeyRule),
   history: z.array(ReleaseSummary),
+  /** Writes to the key need approvals (a review policy): a save becomes a change request. */
+  review: z.object({ required: z.number().int().positive(), policy: z.string() }).optional(),
 });
 export type KeyView = z.infer<typeof KeyView>;
 

@@ -1,9 +1,27 @@
-import { isSecretPath, type KeyListing, listReleases, loadSchemas, publishKeys, type Release, redactRaw, type Source } from '@dials/core';
+import {
+  approvalsNeeded,
+  isSecretPath,
+  type KeyListing,
+  listReleases,
+  loadSchemas,
+  policyKey,
+  publishKeys,
+  type Release,
+  redactRaw,
+  type Source,
+} from '@dials/core';
 import { type Router, Router as router } from 'express';
 import { type KeyView, type ReleaseSummary, type Tree, WriteKey } from '../../api/contract.js';
 import { body, HttpError, query, route } from '../http.js';
 import { approvalRequired, draftInstead } from './changes.js';
 import { namespaceForKey, summary } from './release-summary.js';
+
+/** What a review policy asks of a write to `key` (nothing when none does, or none can be read). */
+async function reviewOf(source: Source, key: string): Promise<Pick<KeyView, 'review'>> {
+  const namespace = namespaceForKey(key);
+  const need = await approvalsNeeded(source, namespace, [key]).catch(() => ({ required: 0, by: undefined }));
+  return need.required > 0 ? { review: { required: need.required, policy: policyKey(need.by ?? namespace) } } : {};
+}
 
 /** The keys under `prefix` without their values: etcd leaves them out (`keys_only`); another source lists them. */
 export async function keysUnder(source: Source, prefix: string): Promise<KeyListing> {
@@ -122,6 +140,7 @@ export function configRoutes(): Router {
         ...(remaining !== undefined && Number.isFinite(remaining) ? { expiresAt: Date.now() + remaining } : {}),
         rules,
         history: await historyOf(source, key),
+        ...(await reviewOf(source, key)),
       };
     }),
   );

@@ -74,6 +74,12 @@ export function KeyEditor({ view, onSaved }: { view: KeyView; onSaved: () => voi
           />
         </label>
         {view.redacted && draft === undefined && <p className="muted">A secret: type the new value (the current one stays hidden).</p>}
+        {view.review && (
+          <p className="notice warning" role="note" aria-label="Review required">
+            Writes here need {view.review.required} approval{view.review.required === 1 ? '' : 's'} ({view.review.policy}): saving proposes
+            a change request, and nothing is written until it is approved and applied.
+          </p>
+        )}
         {checks.length > 0 && (
           <ul className="checks" aria-label="Schema check">
             {checks.map((c) => (
