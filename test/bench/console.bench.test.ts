@@ -80,7 +80,7 @@ it(`first load of the config view on ${KEYS} keys: time to the tree's first pain
     await page.goto(`${url}/config/${big.slice(1)}`);
     // Only the observer's flag is polled: Playwright's role queries compute accessible names of
     // every button in the page, work that would compete with the page's own while it loads.
-    const painted = await page.waitForFunction(() => (window as { treePainted?: number }).treePainted, undefined, { polling: 50 });
+    const painted = await page.waitForFunction(() => (globalThis as { treePainted?: number }).treePainted, undefined, { polling: 50 });
     if (r >= WARM) times.push((await painted.jsonValue()) as number); // a first run warms Chromium itself up
     await context.close();
   }
