@@ -168,15 +168,21 @@ describe('gray releases in the console', () => {
 
     const ana = await logIn('ana', `gray/${staging}`);
     const form = ana.page.getByRole('region', { name: 'New gray release' });
-    await form.getByLabel('Key').fill(`/${staging}/pool`);
-    await form.getByLabel('Value').fill('20');
+    await form.getByLabel('Key 1').fill(`/${staging}/pool`);
+    await form.getByLabel('Value 1').fill('20');
+    // Two keys in one gray release: the second is a key only the canary will have.
+    await form.getByRole('button', { name: 'Add a key' }).click();
+    await form.getByLabel('Key 2').fill(`/${staging}/canary-note`);
+    await form.getByLabel('Value 2').fill('"trying 20"');
     await form.getByLabel('Labels').fill('canary=true');
     await form.getByLabel('Message').fill('pool 20 on the canary');
     await form.getByRole('button', { name: 'Start gray release' }).click();
     await ana.page.waitForURL(new RegExp(`/console/gray/${staging}/g-[0-9a-f]+$`));
     const id = ana.page.url().split('/').pop() as string;
     await until(canary.value$('pool'), (v) => v === 20);
+    expect(canary.get('canary-note')).toBe('trying 20');
     expect(stable.get('pool')).toBe(10);
+    expect(stable.get('canary-note')).toBeUndefined();
     // The canary's report names the release: the page, live on the reports, lists it.
     const on = ana.page.getByRole('region', { name: 'Instances on it' });
     await on.getByText('canary-1').waitFor();

@@ -1,13 +1,13 @@
 import { useState } from 'react';
 import { navigate } from '../app/router.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { emptyRow, type KeyRow, KeyRows } from '../components/KeyRows.tsx';
 import { grayPath, parseLabels, startGray } from './grayApi.ts';
 
-/** Start a gray release: values of one namespace for the instances with these labels, optionally step by step. */
+/** Start a gray release: values of keys of one namespace for the instances with these labels, optionally step by step. */
 export function NewGray({ namespace }: { namespace: string }) {
   const [ns, setNs] = useState(namespace);
-  const [key, setKey] = useState(namespace ? `/${namespace}/` : '');
-  const [value, setValue] = useState('');
+  const [rows, setRows] = useState<KeyRow[]>([emptyRow(namespace)]);
   const [labels, setLabels] = useState('');
   const [steps, setSteps] = useState('');
   const [message, setMessage] = useState('');
@@ -21,7 +21,7 @@ export function NewGray({ namespace }: { namespace: string }) {
     try {
       const { gray } = await startGray({
         namespace: ns,
-        changes: [{ key, value }],
+        changes: rows.map((r) => ({ key: r.key, value: r.value })),
         labels: parsed,
         ...(stepList ? { steps: stepList } : {}),
         ...(message ? { message } : {}),
@@ -50,16 +50,7 @@ export function NewGray({ namespace }: { namespace: string }) {
             <input value={message} onChange={(e) => setMessage(e.target.value)} placeholder="why" />
           </label>
         </div>
-        <div className="row">
-          <label>
-            Key
-            <input value={key} onChange={(e) => setKey(e.target.value)} spellCheck={false} required />
-          </label>
-          <label>
-            Value
-            <input value={value} onChange={(e) => setValue(e.target.value)} spellCheck={false} />
-          </label>
-        </div>
+        <KeyRows rows={rows} onChange={setRows} namespace={ns} deletes={false} />
         <div className="row">
           <label>
             Labels
