@@ -25,7 +25,8 @@ export function startServing(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': the output the process wrote as it exited has been read by then.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   let served = false;
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
