@@ -1,7 +1,7 @@
 import { DialsError } from '../errors.js';
 import type { KeyValue, Source } from '../types.js';
 import { readChangeRequest } from './change-request.js';
-import { approvalsNeeded, policyKey } from './policy.js';
+import { approvalsNeeded, requirementText } from './policy.js';
 
 /** What `publishKeys` is told when it applies a change request (`PublishKeysOptions.changeRequest`). */
 export interface ChangeRequestLink {
@@ -39,7 +39,7 @@ export async function approvalGate(
     if (need.required === 0) return;
     throw new DialsError(
       'APPROVAL_REQUIRED',
-      `${namespace} requires ${plural(need.required, 'approval')} (policy ${policyKey(need.by ?? namespace)}): nothing was written. ` +
+      `${requirementText(need, namespace)}: nothing was written. ` +
         'Create a change request instead: createChangeRequest(source, { namespace, title, changes }) from @dials/core, or dials cr create (dials set and the other dials writes make one for you).',
       { key: writes[0]?.key },
     );

@@ -4,6 +4,7 @@ import { defaultAuthor, publishKeys } from '../publish.js';
 import { putRecord, type Release, releaseId, releaseKey } from '../releases.js';
 import type { KeyValue, Source } from '../types.js';
 import { GRAY_PREFIX, type GrayRelease, type GrayStep, grayHeaderKey, grayStep, parseGrayHeader } from './gray-model.js';
+import { approvalsNeeded, requirementText } from './policy.js';
 
 /** A gray release as it stands in the source: its header, its values, and where its steps are now. */
 export interface GrayReleaseState {
@@ -140,7 +141,13 @@ export async function promoteGray(
     // Back to active, so that it can be promoted again or abandoned; a promoting one can be anyway.
     const now = await getGray(source, namespace, id).catch(() => undefined);
     if (now) await updateHeader(source, now, { ...now.release, state: 'active' }).catch(() => undefined);
-    throw underReview(error, namespace, id);
+    throw await underReview(
+      source,
+      error,
+      namespace,
+      id,
+      state.values.map((v) => v.key),
+    );
   }
   // Say which revision holds the values now: instances on it keep them until they have applied it.
   if (release.changes.length > 0) {
@@ -152,11 +159,12 @@ export async function promoteGray(
 }
 
 /** A promote refused by a review policy says what to do instead (the generic refusal suggests drafting the write). */
-function underReview(error: unknown, namespace: string, id: string): unknown {
+async function underReview(source: Source, error: unknown, namespace: string, id: string, keys: readonly string[]): Promise<unknown> {
   if (!isDialsError(error) || error.code !== 'APPROVAL_REQUIRED') return error;
+  const need = await approvalsNeeded(source, namespace, keys);
   return new DialsError(
     'APPROVAL_REQUIRED',
-    `Gray release ${id} cannot be promoted: promoting writes its values for everyone, and ${error.message.split(': nothing')[0]}. Nothing was written; the gray release stays. Propose its values in a change request (dials gray show ${id} --namespace ${namespace} lists them; dials cr create FILE --prefix PREFIX), then abandon it: dials gray abandon ${id} --namespace ${namespace}.`,
+    `Gray release ${id} cannot be promoted: promoting writes its values for everyone, and ${requirementText(need, namespace)}. Nothing was written; the gray release stays. Propose its values in a change request (dials gray show ${id} --namespace ${namespace} lists them; dials cr create FILE --prefix PREFIX), then abandon it: dials gray abandon ${id} --namespace ${namespace}.`,
     { key: error.key, cause: error },
   );
 }

@@ -119,6 +119,11 @@ export async function approvalsNeeded(source: Source, namespace: string, keys: r
   return need;
 }
 
+/** `config/shop/prod requires 1 approval (policy /dials/policy/config/shop)`: what a refused write names. */
+export function requirementText(need: ApprovalNeed, namespace: string): string {
+  return `${namespace} requires ${need.required} approval${need.required === 1 ? '' : 's'} (policy ${policyKey(need.by ?? namespace)})`;
+}
+
 /** The approvals a change request to `namespace` changing `keys` needs: what the covering policies ask, and never fewer than one. */
 export async function requestApprovals(source: Source, namespace: string, keys: readonly string[]): Promise<number> {
   return Math.max(1, (await approvalsNeeded(source, namespace, keys)).required);

@@ -92,8 +92,8 @@ export class CompiledFlag {
     this.errorOutcome = counter.outcome('', 'ERROR');
     this.constantOutcome = this.enabled ? this.fallbackOutcome : this.disabledOutcome;
     this.isEnabled = this.compileIsEnabled();
-    this.constantEnabled = !this.enabled ? false : this.targeting ? undefined : this.fallback.value === true;
     this.constantDetails = !this.enabled ? this.disabled : this.targeting ? undefined : this.fallback;
+    this.constantEnabled = this.constantDetails === undefined ? undefined : this.constantDetails.value === true;
   }
 
   private compileIsEnabled(): (context: EvaluationContext) => boolean {
